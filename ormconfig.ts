@@ -1,0 +1,14 @@
+import 'reflect-metadata';
+import { DataSource } from 'typeorm';
+import { resolveConfig } from './src/bootstrap.js';
+import { loadConfig } from './src/config/app-config.js';
+import { databaseOptions } from './src/database/database.options.js';
+
+/**
+ * The DataSource the TypeORM CLI uses (`npm run migration:run` and friends): the
+ * same options object as the app. With DATABASE_URL unset it starts the same
+ * embedded PostgreSQL as `npm start` (./.data/postgres), stopped when the CLI exits.
+ */
+const { config } = await resolveConfig(loadConfig());
+
+export default new DataSource(databaseOptions(config));

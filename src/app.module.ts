@@ -1,0 +1,34 @@
+import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { DatabaseExceptionFilter } from './common/database-exception.filter.js';
+import { RejectNulPipe } from './common/reject-nul.pipe.js';
+import type { ResolvedConfig } from './config/app-config.js';
+import { ConfigModule } from './config/config.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
+
+/**
+ * Global pipes and filters are providers here (not `app.useGlobal*` in main.ts),
+ * so tests built from this module behave exactly like production.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(config: ResolvedConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [ConfigModule.forRoot(config), DatabaseModule, HealthModule],
+      providers: [
+        { provide: APP_PIPE, useClass: RejectNulPipe },
+        {
+          provide: APP_PIPE,
+          useValue: new ValidationPipe({
+            whitelist: true,
+            forbidNonWhitelisted: true, // unknown fields are a 400: no mass assignment
+            transform: true,
+          }),
+        },
+        { provide: APP_FILTER, useClass: DatabaseExceptionFilter },
+      ],
+    };
+  }
+}

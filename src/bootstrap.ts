@@ -1,0 +1,36 @@
+import { Logger } from '@nestjs/common';
+import { join } from 'node:path';
+import { type AppConfig, type ResolvedConfig } from './config/app-config.js';
+import { devSecret } from './config/dev-secrets.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+
+/**
+ * Fills in what the environment left out, outside production only: an embedded
+ * PostgreSQL when DATABASE_URL is unset, and secrets generated once into the data
+ * directory. Logs where things live, never the secret values.
+ */
+export async function resolveConfig(
+  config: AppConfig,
+  logger = new Logger('Bootstrap'),
+): Promise<{ config: ResolvedConfig; embedded?: EmbeddedDatabase }> {
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    const dataDir = join(config.dataDir, 'postgres');
+    logger.log(`DATABASE_URL is not set: starting an embedded PostgreSQL 15 with its data in ${dataDir}`);
+    embedded = await startEmbeddedPostgres({ dataDir, persistent: true, log: (line) => logger.debug?.(line) });
+    databaseUrl = embedded.url;
+    logger.log(
+      `Embedded PostgreSQL is listening on ${new URL(databaseUrl).host}; set DATABASE_URL=postgres://user:password@host:5432/db to use your own server instead`,
+    );
+  }
+  const jwtSecret = config.jwtSecret ?? (await generated(config.dataDir, 'jwt-secret', 'JWT_SECRET', logger));
+  const ingestSecret = config.ingestSecret ?? (await generated(config.dataDir, 'ingest-secret', 'INGEST_SECRET', logger));
+  return { config: { ...config, databaseUrl, jwtSecret, ingestSecret }, embedded };
+}
+
+async function generated(dataDir: string, file: string, variable: string, logger: Logger): Promise<string> {
+  const secret = await devSecret(dataDir, file);
+  logger.log(`${variable} is not set: using the development secret kept in ${secret.file}`);
+  return secret.value;
+}

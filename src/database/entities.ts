@@ -1,0 +1,8 @@
+import { Stream } from '../streams/stream.entity.js';
+import { User } from '../users/user.entity.js';
+
+/**
+ * Every entity, listed once (no globs: they break under ESM). The one place where
+ * the database layer names feature code, because the schema spans features.
+ */
+export const ENTITIES = [User, Stream];

@@ -1,0 +1,40 @@
+import { Logger } from '@nestjs/common';
+import { DataSource, type DataSourceOptions } from 'typeorm';
+import type { PostgresDataSourceOptions as PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions.js';
+
+/** Arbitrary but fixed: every instance of this service contends for the same lock. */
+export const MIGRATION_LOCK_KEY = 7_312_001_337;
+
+/**
+ * Applies pending migrations exactly once even when several instances start
+ * together: TypeORM takes no lock, so we hold a session advisory lock around it.
+ * Runs on its own short-lived connections without the app's statement timeout,
+ * so a long index build is not cancelled halfway. Needs a direct connection to
+ * the primary (session advisory locks do not survive PgBouncer transaction mode).
+ */
+export async function runMigrationsLocked(options: DataSourceOptions, logger = new Logger('Migrations')): Promise<string[]> {
+  const pgOptions = options as PostgresConnectionOptions;
+  const primary: PostgresConnectionOptions = {
+    ...pgOptions,
+    replication: undefined,
+    url: pgOptions.replication ? (pgOptions.replication.master.url as string) : pgOptions.url,
+    extra: { ...pgOptions.extra, max: 2, statement_timeout: 0, query_timeout: undefined },
+  };
+  const dataSource = new DataSource(primary);
+  await dataSource.initialize();
+  const lockRunner = dataSource.createQueryRunner();
+  try {
+    await lockRunner.connect();
+    await lockRunner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      const applied = await dataSource.runMigrations({ transaction: 'each' });
+      for (const migration of applied) logger.log(`Applied migration ${migration.name}`);
+      return applied.map((migration) => migration.name);
+    } finally {
+      await lockRunner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    await lockRunner.release();
+    await dataSource.destroy();
+  }
+}

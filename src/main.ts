@@ -1,0 +1,70 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module.js';
+import { configureApp, createFastifyAdapter } from './app.setup.js';
+import { resolveConfig } from './bootstrap.js';
+import { ConfigError, loadConfig } from './config/app-config.js';
+import type { EmbeddedDatabase } from './database/embedded-postgres.js';
+import { ShutdownState } from './health/shutdown-state.js';
+
+const logger = new Logger('Bootstrap');
+
+async function main(): Promise<void> {
+  const { config, embedded } = await resolveConfig(loadConfig());
+  let app: NestFastifyApplication | undefined;
+  // Signals are handled from here on, so a Ctrl-C during startup still stops the embedded database.
+  installShutdown(() => app, embedded, config.shutdownDrainMs);
+
+  app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(config), {
+    bufferLogs: false,
+  });
+  configureApp(app, config);
+  await app.listen({ port: config.port, host: config.host });
+  logger.log(`Streamly API listening on http://${config.host}:${config.port}`);
+}
+
+/**
+ * SIGTERM/SIGINT: readiness turns 503 at once, the server keeps serving for the
+ * drain delay (so load balancers stop sending), then stops accepting, lets
+ * in-flight requests finish, closes the pool, stops the embedded database and
+ * exits 0. A second signal forces exit.
+ */
+function installShutdown(getApp: () => NestFastifyApplication | undefined, embedded: EmbeddedDatabase | undefined, drainMs: number) {
+  let stopping = false;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn(`${signal} again: exiting now`);
+      process.exit(1);
+    }
+    stopping = true;
+    logger.log(`${signal} received: draining`);
+    try {
+      const app = getApp();
+      if (app) {
+        app.get(ShutdownState).begin();
+        if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs));
+        await app.close();
+      }
+      await embedded?.stop();
+      logger.log('Shutdown complete');
+      process.exit(0);
+    } catch (error) {
+      logger.error(`Shutdown failed: ${(error as Error).message}`);
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', (signal) => void shutdown(signal));
+  process.on('SIGINT', (signal) => void shutdown(signal));
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    logger.error(error.message);
+  } else {
+    logger.error(`Startup failed: ${(error as Error)?.stack ?? String(error)}`);
+  }
+  // A failed start must exit non-zero; also stops an embedded database via its exit hook.
+  process.exit(1);
+});

@@ -1,5 +1,6 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AccessTokenModule } from './auth/jwt.module.js';
 import { DatabaseExceptionFilter } from './common/database-exception.filter.js';
 import { RejectNulPipe } from './common/reject-nul.pipe.js';
 import type { ResolvedConfig } from './config/app-config.js';
@@ -16,7 +17,7 @@ export class AppModule {
   static forRoot(config: ResolvedConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, HealthModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, AccessTokenModule, HealthModule],
       providers: [
         { provide: APP_PIPE, useClass: RejectNulPipe },
         {

@@ -21,7 +21,9 @@ export async function createDatabase(prefix = 't'): Promise<{ url: string; name:
   return {
     name,
     url: withDatabase(serverUrl(), name),
-    drop: () => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`),
+    drop: async () => {
+      await adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    },
   };
 }
 

@@ -1,0 +1,4 @@
+/** What an access token proves: who is calling. Set on the request by JwtAuthGuard. */
+export interface AuthenticatedUser {
+  id: string;
+}

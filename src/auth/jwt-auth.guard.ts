@@ -1,0 +1,31 @@
+import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import type { FastifyRequest } from 'fastify';
+import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER } from './auth.constants.js';
+import type { AuthenticatedUser } from './authenticated-user.js';
+
+export type AuthenticatedRequest = FastifyRequest & { user: AuthenticatedUser };
+
+/** Bearer access token → `request.user`. Missing, malformed, expired or tampered: 401, one message. */
+@Injectable()
+export class JwtAuthGuard implements CanActivate {
+  constructor(private readonly jwt: JwtService) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    const [scheme, token] = (request.headers.authorization ?? '').split(' ');
+    if (scheme?.toLowerCase() !== 'bearer' || !token) throw new UnauthorizedException('missing or invalid access token');
+    try {
+      const payload = await this.jwt.verifyAsync<{ sub?: unknown; typ?: unknown }>(token, {
+        algorithms: [JWT_ALGORITHM],
+        issuer: JWT_ISSUER,
+        audience: JWT_AUDIENCE,
+      });
+      if (typeof payload.sub !== 'string' || payload.typ !== 'access') throw new Error('not an access token');
+      request.user = { id: payload.sub };
+      return true;
+    } catch {
+      throw new UnauthorizedException('missing or invalid access token');
+    }
+  }
+}

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   installShutdown(() => app, embedded, config.shutdownDrainMs);
 
   app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(config), {
-    bufferLogs: false,
+    abortOnError: false, // let main() log one clear line and exit 1
   });
   configureApp(app, config);
   await app.listen({ port: config.port, host: config.host });
@@ -63,7 +63,7 @@ main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     logger.error(error.message);
   } else {
-    logger.error(`Startup failed: ${(error as Error)?.stack ?? String(error)}`);
+    logger.error(`Startup failed: ${(error as Error)?.message ?? String(error)}`);
   }
   // A failed start must exit non-zero; also stops an embedded database via its exit hook.
   process.exit(1);

@@ -456,6 +456,7 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
           ['srs', 'unauthorized'],
           ['mediamtx', 'disabled'],
         ]);
+        expect(service.decisionCounts().get('keys:unauthorized')).toBeGreaterThanOrEqual(1);
       } finally {
         spy.mockRestore();
       }

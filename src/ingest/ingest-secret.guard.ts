@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { IngestAdapter } from './ingest-decision.js';
+import { IngestAdapter, REFUSAL_MESSAGES } from './ingest-decision.js';
 import { IngestService } from './ingest.service.js';
 
 /**
@@ -31,7 +31,7 @@ export class IngestSecretGuard implements CanActivate {
     if (given !== undefined && timingSafeEqual(digest(given), this.expected)) return true;
     const adapter = this.reflector.getAllAndOverride(IngestAdapter, [context.getHandler(), context.getClass()]);
     if (adapter) this.ingest.recordDecision(adapter, 'unauthorized');
-    throw new UnauthorizedException('missing or invalid ingest secret');
+    throw new UnauthorizedException(REFUSAL_MESSAGES.unauthorized);
   }
 }
 

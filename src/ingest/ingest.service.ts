@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -10,6 +10,7 @@ import { STREAM_KEY_PATTERN } from '../streams/stream-key.js';
 import type { StreamStatus } from '../streams/stream.entity.js';
 import type { KeyLookupDto } from './dto/key-lookup.dto.js';
 import type { IngestAdapterName, IngestOutcome } from './ingest-decision.js';
+import { KEY_LOOKUP_SQL } from './key-lookup.query.js';
 import type { SessionIngest } from './publish-session.entity.js';
 
 /** Identifies a publish session on its ingest server while it is open. */
@@ -34,16 +35,6 @@ interface KeyState {
 }
 
 /**
- * The hot path: one round trip on the unique index of stream_key (plus the
- * users primary key), only the columns the answer needs, no entity hydration.
- */
-const LOOKUP_SQL = `
-  SELECT s.id AS "streamId", s.user_id AS "userId", u.username, s.status, s.expires_at AS "expiresAt",
-         s.expires_at <= now() AS expired
-  FROM streams s JOIN users u ON u.id = s.user_id
-  WHERE s.stream_key = $1`;
-
-/**
  * Every ingest rule, once; the adapters only translate protocols.
  *
  * - A key is usable when its stream exists, is `active` or `live`, and has not expired.
@@ -62,7 +53,7 @@ const LOOKUP_SQL = `
  */
 @Injectable()
 export class IngestService implements OnModuleInit {
-  private readonly logger = new Logger('Ingest');
+  private readonly decisions = new Map<`${IngestAdapterName}:${IngestOutcome}`, number>();
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -80,10 +71,18 @@ export class IngestService implements OnModuleInit {
 
   /**
    * Every decision passes here, with its adapter: the one place to count them
-   * (the "ingest decisions by outcome" metric). Never logs the key.
+   * (the "ingest decisions by outcome" metric can read decisionCounts() or
+   * replace this tally with its counter). Deliberately no log line: this runs
+   * on every lookup, and a key must never reach a log anyway.
    */
   recordDecision(adapter: IngestAdapterName, outcome: IngestOutcome): void {
-    this.logger.debug(`${adapter}: ${outcome}`);
+    const label = `${adapter}:${outcome}` as const;
+    this.decisions.set(label, (this.decisions.get(label) ?? 0) + 1);
+  }
+
+  /** Decisions since start, by `adapter:outcome`. */
+  decisionCounts(): ReadonlyMap<`${IngestAdapterName}:${IngestOutcome}`, number> {
+    return this.decisions;
   }
 
   /** The plain lookup (also MediaMTX's publish check): no session, no writes. */
@@ -96,7 +95,7 @@ export class IngestService implements OnModuleInit {
   private async lookupKey(key: string | undefined): Promise<KeyDecision> {
     // Anything that is not key-shaped names no stream: no query for it.
     if (key === undefined || !STREAM_KEY_PATTERN.test(key)) return { outcome: 'unknown' };
-    const { rows } = await this.db.query<KeyLookupDto & { expired: boolean }>(LOOKUP_SQL, [key]);
+    const { rows } = await this.db.query<KeyLookupDto & { expired: boolean }>(KEY_LOOKUP_SQL, [key]);
     if (rows.length === 0) return { outcome: 'unknown' };
     const { expired, ...stream } = rows[0];
     const outcome = decide({ status: stream.status, expired });

@@ -1,5 +1,5 @@
 import { Body, Controller, HttpCode, HttpStatus, Post, UnauthorizedException, UseGuards } from '@nestjs/common';
-import { ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { MediaMtxAuthDto } from './dto/mediamtx-auth.dto.js';
 import { field, type HookBody } from './hook-fields.js';
 import { IngestAdapter, REFUSAL_MESSAGES } from './ingest-decision.js';
@@ -13,6 +13,7 @@ import { IngestService } from './ingest.service.js';
  * ended" call, so MediaMTX publishes are checked, not tracked as live sessions.
  */
 @ApiTags('ingest')
+@ApiBearerAuth()
 @ApiQuery({ name: 'secret', required: false, description: 'INGEST_SECRET, in authHTTPAddress of mediamtx.yml' })
 @IngestAdapter('mediamtx')
 @UseGuards(IngestSecretGuard)

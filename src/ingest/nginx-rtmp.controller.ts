@@ -1,6 +1,7 @@
 import { Body, Controller, ForbiddenException, HttpCode, HttpStatus, Ip, Post, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
+  ApiBearerAuth,
   ApiBody,
   ApiConsumes,
   ApiForbiddenResponse,
@@ -25,6 +26,7 @@ import { IngestService, type PublishInfo } from './ingest.service.js';
  * can append fields of its own to the form.
  */
 @ApiTags('ingest')
+@ApiBearerAuth()
 @ApiQuery({ name: 'secret', required: true, description: 'INGEST_SECRET, in the hook URL of nginx.conf' })
 @ApiConsumes('application/x-www-form-urlencoded')
 @ApiBadRequestResponse({ description: 'No name or clientid' })

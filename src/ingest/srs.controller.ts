@@ -1,5 +1,5 @@
 import { Body, Controller, Header, HttpCode, HttpException, HttpStatus, Ip, Post, UseGuards } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiBody, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBadRequestResponse, ApiBody, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { SrsHookDto } from './dto/srs-hook.dto.js';
 import { optionalField, requiredField, type HookBody } from './hook-fields.js';
 import { IngestAdapter } from './ingest-decision.js';
@@ -11,6 +11,7 @@ const SRS_OK = '0';
 
 /** SRS `http_hooks` on_publish / on_unpublish (JSON; the key is `stream`). */
 @ApiTags('ingest')
+@ApiBearerAuth()
 @ApiQuery({ name: 'secret', required: false, description: 'INGEST_SECRET, in the hook URLs of srs.conf' })
 @ApiBadRequestResponse({ description: 'No stream or client_id' })
 @ApiUnauthorizedResponse({ description: 'Missing or wrong ingest secret' })

@@ -14,13 +14,16 @@ import { createUser, type TestUser } from './helpers/users.js';
  */
 const RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
 
+const runs = (command: string, args: string[]) => {
+  const result = spawnSync(command, args, { stdio: 'ignore' });
+  return !result.error && result.status === 0;
+};
+// Debian puts nginx in /usr/sbin, which is not on a regular user's PATH.
+const NGINX = ['nginx', '/usr/sbin/nginx'].find((command) => runs(command, ['-v']));
+
 function missingTools(): string[] {
   const missing: string[] = [];
-  const runs = (command: string, args: string[]) => {
-    const result = spawnSync(command, args, { stdio: 'ignore' });
-    return !result.error && result.status === 0;
-  };
-  if (!runs('nginx', ['-v'])) missing.push('`nginx` is not installed (apt-get install nginx)');
+  if (!NGINX) missing.push('`nginx` is not installed (apt-get install nginx)');
   if (!existsSync(RTMP_MODULE)) missing.push(`the RTMP module ${RTMP_MODULE} is missing (apt-get install libnginx-mod-rtmp)`);
   if (!runs('ffmpeg', ['-version'])) missing.push('`ffmpeg` is not installed (apt-get install ffmpeg)');
   return missing;
@@ -76,7 +79,7 @@ rtmp {
 }
 `,
       );
-      nginx = track(spawn('nginx', ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] }));
+      nginx = track(spawn(NGINX!, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] }));
       await waitFor(async () => (await readFile(join(dir, 'nginx.pid'), 'utf8').catch(() => '')).trim() !== '', 5000, 'nginx did not start');
     });
 

@@ -145,8 +145,8 @@ export class IngestService implements OnModuleInit {
    * Allowed while that is still the stream's usable key; otherwise the session
    * ends here and nginx drops the publisher on our refusal.
    */
-  async update(adapter: SessionIngest, key: string | undefined, ref: PublishInfo): Promise<IngestOutcome> {
-    const outcome = await this.checkSession(adapter, key, ref);
+  async update(adapter: SessionIngest, key: string | undefined, info: PublishInfo): Promise<IngestOutcome> {
+    const outcome = await this.checkSession(adapter, key, info);
     this.recordDecision(adapter, outcome);
     return outcome;
   }

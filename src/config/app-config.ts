@@ -21,6 +21,8 @@ export interface AppConfig {
   authRateLimitPerMinute: number;
   streamDefaultTtlSeconds: number;
   streamSweepIntervalSeconds: number;
+  /** An nginx-rtmp publish session without `on_update` for this long is closed by the sweep. */
+  ingestSessionTimeoutSeconds: number;
   logLevel: string;
   corsOrigins: string[];
   trustProxy: boolean | number | string[];
@@ -141,6 +143,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     authRateLimitPerMinute: int('AUTH_RATE_LIMIT_PER_MINUTE', 10, 0, 1_000_000),
     streamDefaultTtlSeconds: int('STREAM_DEFAULT_TTL_SECONDS', 604_800, 60, 31_536_000),
     streamSweepIntervalSeconds: int('STREAM_SWEEP_INTERVAL_SECONDS', 60, 1, 86_400),
+    // nginx-rtmp sends on_update every notify_update_timeout (30 s by default): four missed updates.
+    ingestSessionTimeoutSeconds: int('INGEST_SESSION_TIMEOUT_SECONDS', 120, 10, 86_400),
     logLevel,
     corsOrigins,
     trustProxy: parseTrustProxy(raw('TRUST_PROXY'), problems),

@@ -6,12 +6,15 @@ export const STREAM_STATUSES = ['active', 'live', 'disabled', 'expired'] as cons
 export type StreamStatus = (typeof STREAM_STATUSES)[number];
 
 @Entity({ name: 'streams' })
+// The owner's newest-first keyset pages: WHERE user_id = $me AND (created_at, id) < cursor ORDER BY created_at DESC, id DESC.
+@Index('idx_streams_user_id', ['userId', 'createdAt', 'id'])
+// The expiry sweep's work list: only rows it still has to rewrite, so expired rows never slow it down.
+@Index('idx_streams_expires_at', ['expiresAt'], { where: `"status" <> 'expired'` })
 @Check('chk_streams_status', `"status" IN ('active', 'live', 'disabled', 'expired')`)
 export class Stream {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_streams' })
   id: string;
 
-  @Index('idx_streams_user_id')
   @Column({ name: 'user_id', type: 'uuid' })
   userId: string;
 
@@ -33,7 +36,6 @@ export class Stream {
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
   updatedAt: Date;
 
-  @Index('idx_streams_expires_at')
   @Column({ name: 'expires_at', type: 'timestamptz' })
   expiresAt: Date;
 }

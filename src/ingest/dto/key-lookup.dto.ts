@@ -1,0 +1,34 @@
+import { ApiProperty } from '@nestjs/swagger';
+
+/** The ingest key lookup's answer for a usable key. */
+export class KeyLookupDto {
+  @ApiProperty({ format: 'uuid' })
+  streamId: string;
+
+  @ApiProperty({ format: 'uuid' })
+  userId: string;
+
+  @ApiProperty()
+  username: string;
+
+  @ApiProperty({ enum: ['active', 'live'] })
+  status: 'active' | 'live';
+
+  @ApiProperty({ format: 'date-time' })
+  expiresAt: Date;
+}
+
+/** A refused key: Nest's error shape plus the contract's `reason`. */
+export class KeyRefusalDto {
+  @ApiProperty({ example: 403 })
+  statusCode: number;
+
+  @ApiProperty({ example: 'stream is disabled' })
+  message: string;
+
+  @ApiProperty({ example: 'Forbidden' })
+  error: string;
+
+  @ApiProperty({ enum: ['disabled', 'expired'] })
+  reason: 'disabled' | 'expired';
+}

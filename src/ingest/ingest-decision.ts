@@ -1,0 +1,20 @@
+import { Reflector } from '@nestjs/core';
+
+/** What an ingest call was answered, one value per call: the label of the "ingest decisions by outcome" metric. */
+export const INGEST_OUTCOMES = ['allowed', 'unknown', 'disabled', 'expired', 'unauthorized'] as const;
+export type IngestOutcome = (typeof INGEST_OUTCOMES)[number];
+
+/** Which way in the call came: the plain lookup or one server protocol. */
+export const INGEST_ADAPTERS = ['keys', 'nginx', 'mediamtx', 'srs'] as const;
+export type IngestAdapterName = (typeof INGEST_ADAPTERS)[number];
+
+/** Names the adapter of an ingest controller, so the secret guard can count its refusals too. */
+export const IngestAdapter = Reflector.createDecorator<IngestAdapterName>();
+
+/** Refused outcomes, as the `reason` of a 403 and a message. */
+export const REFUSAL_MESSAGES: Record<Exclude<IngestOutcome, 'allowed'>, string> = {
+  unknown: 'unknown stream key',
+  disabled: 'stream is disabled',
+  expired: 'stream has expired',
+  unauthorized: 'missing or invalid ingest secret',
+};

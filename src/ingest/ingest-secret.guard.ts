@@ -1,0 +1,48 @@
+import { CanActivate, ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ResolvedConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { IngestAdapter, REFUSAL_MESSAGES } from './ingest-decision.js';
+import { IngestService } from './ingest.service.js';
+
+/**
+ * The shared INGEST_SECRET, as `Authorization: Bearer <secret>` or `?secret=`
+ * (nginx-rtmp cannot send headers). Never read from a body: nginx appends the
+ * publisher's own query string to it. Compared in constant time on SHA-256
+ * digests, which are equal-length whatever was sent.
+ */
+@Injectable()
+export class IngestSecretGuard implements CanActivate {
+  private readonly expected: Buffer;
+
+  constructor(
+    @Inject(APP_CONFIG) config: ResolvedConfig,
+    private readonly ingest: IngestService,
+    private readonly reflector: Reflector,
+  ) {
+    this.expected = digest(config.ingestSecret);
+  }
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const given = presentedSecret(request);
+    if (given !== undefined && timingSafeEqual(digest(given), this.expected)) return true;
+    const adapter = this.reflector.getAllAndOverride(IngestAdapter, [context.getHandler(), context.getClass()]);
+    if (adapter) this.ingest.recordDecision(adapter, 'unauthorized');
+    throw new UnauthorizedException(REFUSAL_MESSAGES.unauthorized);
+  }
+}
+
+function presentedSecret(request: FastifyRequest): string | undefined {
+  const [scheme, token] = (request.headers.authorization ?? '').split(' ');
+  if (scheme.toLowerCase() === 'bearer') return token ?? '';
+  // A repeated `secret` parameter arrives as an array: not a secret.
+  const secret = (request.query as Record<string, unknown> | undefined)?.secret;
+  return typeof secret === 'string' ? secret : undefined;
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { StreamsModule } from '../streams/streams.module.js';
+import { IngestKeysController } from './ingest-keys.controller.js';
+import { IngestSecretGuard } from './ingest-secret.guard.js';
+import { IngestService } from './ingest.service.js';
+import { MediaMtxController } from './mediamtx.controller.js';
+import { NginxRtmpController } from './nginx-rtmp.controller.js';
+import { SrsController } from './srs.controller.js';
+
+/** Called by RTMP servers, not browsers: every route behind the ingest secret, under /api/v1/ingest. */
+@Module({
+  imports: [StreamsModule],
+  controllers: [IngestKeysController, NginxRtmpController, MediaMtxController, SrsController],
+  providers: [IngestService, IngestSecretGuard],
+})
+export class IngestModule {}

@@ -1,0 +1,38 @@
+import { Body, Controller, HttpCode, HttpStatus, Post, UnauthorizedException, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { MediaMtxAuthDto } from './dto/mediamtx-auth.dto.js';
+import { field, type HookBody } from './hook-fields.js';
+import { IngestAdapter, REFUSAL_MESSAGES } from './ingest-decision.js';
+import { IngestSecretGuard } from './ingest-secret.guard.js';
+import { IngestService } from './ingest.service.js';
+
+/**
+ * MediaMTX `authMethod: http`: 2xx allows, anything else denies. Only publishing
+ * needs a key; reading and playback are open; MediaMTX's own api, metrics and
+ * pprof are never opened through this hook. This hook has no matching "publish
+ * ended" call, so MediaMTX publishes are checked, not tracked as live sessions.
+ */
+@ApiTags('ingest')
+@ApiBearerAuth()
+@ApiQuery({ name: 'secret', required: false, description: 'INGEST_SECRET, in authHTTPAddress of mediamtx.yml' })
+@IngestAdapter('mediamtx')
+@UseGuards(IngestSecretGuard)
+@Controller('ingest/mediamtx')
+export class MediaMtxController {
+  constructor(private readonly ingest: IngestService) {}
+
+  @Post('auth')
+  @HttpCode(HttpStatus.OK)
+  @ApiOperation({ summary: 'publish: the last segment of path is the key; read/playback: allowed; api/metrics/pprof: denied' })
+  @ApiBody({ type: MediaMtxAuthDto })
+  @ApiOkResponse({ description: 'Allowed' })
+  @ApiUnauthorizedResponse({ description: 'Denied (or missing/wrong ingest secret)' })
+  async auth(@Body() body: HookBody): Promise<void> {
+    const action = field(body, 'action');
+    if (action === 'read' || action === 'playback') return;
+    if (action !== 'publish') throw new UnauthorizedException(`action ${action === undefined ? '(none)' : 'not allowed'}`);
+    const key = field(body, 'path')?.split('/').filter(Boolean).at(-1);
+    const decision = await this.ingest.lookup('mediamtx', key);
+    if (decision.outcome !== 'allowed') throw new UnauthorizedException(REFUSAL_MESSAGES[decision.outcome]);
+  }
+}

@@ -1,0 +1,56 @@
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
+import type { Relation } from 'typeorm';
+import type { Stream } from '../streams/stream.entity.js';
+
+/** Ingest servers that report publish sessions (MediaMTX's auth hook has no end event, so it only checks keys). */
+export const SESSION_INGESTS = ['nginx', 'srs'] as const;
+export type SessionIngest = (typeof SESSION_INGESTS)[number];
+
+/**
+ * One publish on an ingest server, from the allowed publish until publish-done,
+ * a refused on_update, or the sweep noticing it went quiet. A stream is `live`
+ * while any of its sessions is open. The ingest server's own client id names a
+ * session only together with that server and only while it is open (nginx
+ * restarts its counter), hence the partial unique index.
+ */
+@Entity({ name: 'publish_sessions' })
+@Check('chk_publish_sessions_ingest', `"ingest" IN ('nginx', 'srs')`)
+@Index('idx_publish_sessions_open_client', ['ingest', 'serverAddr', 'clientId'], { unique: true, where: '"ended_at" IS NULL' })
+@Index('idx_publish_sessions_open_last_seen', ['lastSeenAt'], { where: '"ended_at" IS NULL' })
+export class PublishSession {
+  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_publish_sessions' })
+  id: string;
+
+  @Index('idx_publish_sessions_stream_id')
+  @Column({ name: 'stream_id', type: 'uuid' })
+  streamId: string;
+
+  @ManyToOne('Stream', { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'stream_id', foreignKeyConstraintName: 'fk_publish_sessions_stream_id' })
+  stream: Relation<Stream>;
+
+  @Column({ type: 'varchar', length: 16 })
+  ingest: SessionIngest;
+
+  /** nginx-rtmp `clientid`, SRS `client_id`. */
+  @Column({ name: 'client_id', type: 'varchar', length: 128 })
+  clientId: string;
+
+  /** The ingest server, as the address its hook calls come from. */
+  @Column({ name: 'server_addr', type: 'varchar', length: 64 })
+  serverAddr: string;
+
+  /** The encoder's address as the ingest server reported it. */
+  @Column({ name: 'remote_addr', type: 'varchar', length: 128, nullable: true })
+  remoteAddr: string | null;
+
+  @Column({ name: 'started_at', type: 'timestamptz', default: () => 'now()' })
+  startedAt: Date;
+
+  /** Last publish or on_update. */
+  @Column({ name: 'last_seen_at', type: 'timestamptz', default: () => 'now()' })
+  lastSeenAt: Date;
+
+  @Column({ name: 'ended_at', type: 'timestamptz', nullable: true })
+  endedAt: Date | null;
+}

@@ -1,0 +1,51 @@
+import { Body, Controller, Header, HttpCode, HttpException, HttpStatus, Ip, Post, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiBadRequestResponse, ApiBody, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { SrsHookDto } from './dto/srs-hook.dto.js';
+import { optionalField, requiredField, type HookBody } from './hook-fields.js';
+import { IngestAdapter } from './ingest-decision.js';
+import { IngestSecretGuard } from './ingest-secret.guard.js';
+import { IngestService, type PublishInfo } from './ingest.service.js';
+
+/** SRS reads an HTTP 200 whose body is `0` as "allow"; anything else refuses. */
+const SRS_OK = '0';
+
+/** SRS `http_hooks` on_publish / on_unpublish (JSON; the key is `stream`). */
+@ApiTags('ingest')
+@ApiBearerAuth()
+@ApiQuery({ name: 'secret', required: false, description: 'INGEST_SECRET, in the hook URLs of srs.conf' })
+@ApiBadRequestResponse({ description: 'No stream or client_id' })
+@ApiUnauthorizedResponse({ description: 'Missing or wrong ingest secret' })
+@IngestAdapter('srs')
+@UseGuards(IngestSecretGuard)
+@Controller('ingest/srs')
+export class SrsController {
+  constructor(private readonly ingest: IngestService) {}
+
+  @Post('on_publish')
+  @ApiBody({ type: SrsHookDto })
+  @HttpCode(HttpStatus.OK)
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  @ApiOperation({ summary: 'Allow a usable key (body 0) and mark the stream live' })
+  @ApiOkResponse({ description: 'Body `0`: allowed' })
+  @ApiForbiddenResponse({ description: '`{"code":403}`: refused' })
+  async onPublish(@Body() body: HookBody, @Ip() serverAddr: string): Promise<string> {
+    const outcome = await this.ingest.publish('srs', requiredField(body, 'stream', 256), publishInfo(body, serverAddr));
+    if (outcome !== 'allowed') throw new HttpException({ code: HttpStatus.FORBIDDEN }, HttpStatus.FORBIDDEN);
+    return SRS_OK;
+  }
+
+  @Post('on_unpublish')
+  @ApiBody({ type: SrsHookDto })
+  @HttpCode(HttpStatus.OK)
+  @Header('Content-Type', 'text/plain; charset=utf-8')
+  @ApiOperation({ summary: 'End the session; the stream is active again unless another session is open' })
+  @ApiOkResponse({ description: 'Body `0`' })
+  async onUnpublish(@Body() body: HookBody, @Ip() serverAddr: string): Promise<string> {
+    await this.ingest.publishDone('srs', publishInfo(body, serverAddr));
+    return SRS_OK;
+  }
+}
+
+function publishInfo(body: HookBody, serverAddr: string): PublishInfo {
+  return { serverAddr, clientId: requiredField(body, 'client_id'), remoteAddr: optionalField(body, 'ip') };
+}

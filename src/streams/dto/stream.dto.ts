@@ -1,0 +1,34 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { STREAM_STATUSES, type StreamStatus } from '../stream.entity.js';
+
+/** `Stream` of the contract. Only ever sent to the stream's owner: it holds the key. */
+export class StreamDto {
+  @ApiProperty({ format: 'uuid' })
+  id: string;
+
+  @ApiProperty({ format: 'uuid' })
+  userId: string;
+
+  @ApiProperty({ description: 'Secret: paste into the encoder; never logged', example: 'q3Zk0c6V1yJp8sE2u9WmN4bXr7tLhA5dFgKiOoPwQeY' })
+  streamKey: string;
+
+  @ApiProperty({ enum: STREAM_STATUSES, description: '`expired` as soon as expiresAt has passed' })
+  status: StreamStatus;
+
+  @ApiProperty({ format: 'date-time' })
+  createdAt: Date;
+
+  @ApiProperty({ format: 'date-time' })
+  updatedAt: Date;
+
+  @ApiProperty({ format: 'date-time' })
+  expiresAt: Date;
+}
+
+export class StreamPageDto {
+  @ApiProperty({ type: [StreamDto] })
+  items: StreamDto[];
+
+  @ApiProperty({ type: String, nullable: true, description: 'Pass as `cursor` for the next page; null on the last page' })
+  nextCursor: string | null;
+}

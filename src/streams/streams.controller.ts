@@ -1,0 +1,81 @@
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiParam,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
+import type { AuthenticatedUser } from '../auth/authenticated-user.js';
+import { CurrentUser } from '../auth/current-user.decorator.js';
+import { JwtAuthGuard } from '../auth/jwt-auth.guard.js';
+import { CreateStreamDto } from './dto/create-stream.dto.js';
+import { ListStreamsQueryDto } from './dto/list-streams-query.dto.js';
+import { StreamDto, StreamPageDto } from './dto/stream.dto.js';
+import { UpdateStreamDto } from './dto/update-stream.dto.js';
+import { notFound, StreamsService } from './streams.service.js';
+
+/** A malformed id names no stream: 404 like any other missing one (the contract has no 400 here). */
+const StreamId = new ParseUUIDPipe({ exceptionFactory: () => notFound() });
+
+@ApiTags('streams')
+@ApiBearerAuth()
+@ApiUnauthorizedResponse({ description: 'Missing, malformed, expired or tampered access token' })
+@UseGuards(JwtAuthGuard)
+@Controller('streams')
+export class StreamsController {
+  constructor(private readonly streams: StreamsService) {}
+
+  @Post()
+  @ApiCreatedResponse({ type: StreamDto })
+  @ApiBadRequestResponse({ description: 'expiresInSeconds outside 60 … 31,536,000, or unknown fields' })
+  create(@CurrentUser() user: AuthenticatedUser, @Body() dto: CreateStreamDto): Promise<StreamDto> {
+    return this.streams.create(user.id, dto);
+  }
+
+  @Get()
+  @ApiOkResponse({ type: StreamPageDto, description: 'The caller’s streams, newest first' })
+  @ApiBadRequestResponse({ description: 'Bad status, limit or cursor' })
+  list(@CurrentUser() user: AuthenticatedUser, @Query() query: ListStreamsQueryDto): Promise<StreamPageDto> {
+    return this.streams.list(user.id, query);
+  }
+
+  @Get(':id')
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: StreamDto })
+  @ApiNotFoundResponse({ description: 'No such stream of the caller' })
+  get(@CurrentUser() user: AuthenticatedUser, @Param('id', StreamId) id: string): Promise<StreamDto> {
+    return this.streams.get(user.id, id);
+  }
+
+  @Patch(':id')
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: StreamDto })
+  @ApiBadRequestResponse({ description: 'Status other than active/disabled, or expiresAt not 60 s … 365 days ahead' })
+  @ApiNotFoundResponse({ description: 'No such stream of the caller' })
+  update(@CurrentUser() user: AuthenticatedUser, @Param('id', StreamId) id: string, @Body() dto: UpdateStreamDto): Promise<StreamDto> {
+    return this.streams.update(user.id, id, dto);
+  }
+
+  @Post(':id/key')
+  @HttpCode(HttpStatus.OK)
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiOkResponse({ type: StreamDto, description: 'The stream with a new streamKey; the old key is refused from now on' })
+  @ApiNotFoundResponse({ description: 'No such stream of the caller' })
+  rotateKey(@CurrentUser() user: AuthenticatedUser, @Param('id', StreamId) id: string): Promise<StreamDto> {
+    return this.streams.rotateKey(user.id, id);
+  }
+
+  @Delete(':id')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiNoContentResponse({ description: 'Deleted, with its publish sessions' })
+  @ApiNotFoundResponse({ description: 'No such stream of the caller' })
+  remove(@CurrentUser() user: AuthenticatedUser, @Param('id', StreamId) id: string): Promise<void> {
+    return this.streams.remove(user.id, id);
+  }
+}

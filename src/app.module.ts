@@ -7,6 +7,8 @@ import type { ResolvedConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 
 /**
  * Global pipes and filters are providers here (not `app.useGlobal*` in main.ts),
@@ -17,7 +19,14 @@ export class AppModule {
   static forRoot(config: ResolvedConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, AccessTokenModule, HealthModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config),
+        DatabaseModule,
+        MetricsModule,
+        AccessTokenModule,
+        HealthModule,
+      ],
       providers: [
         { provide: APP_PIPE, useClass: RejectNulPipe },
         {

@@ -1,49 +1,62 @@
-import { Logger, Module } from '@nestjs/common';
+import { Global, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { connectWithRetry } from './connect-with-retry.js';
+import { describeDatabaseUrl } from './database-errors.js';
 import { databaseOptions } from './database.options.js';
 import { runMigrationsLocked } from './migrate.js';
+import { ReadReplica } from './read-replica.service.js';
 
 const logger = new Logger('Database');
 
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: async (config: ResolvedConfig) => {
-        const options = databaseOptions(config);
-        if (config.migrationsRun) await connectWithRetry(() => runMigrationsLocked(options));
-        // Retries are ours: TypeORM's would log the raw error at every attempt.
-        return { ...options, retryAttempts: 0 };
+        const target = describeDatabaseUrl(config.databaseUrl);
+        if (config.migrationsRun) await connectWithRetry(target, () => runMigrationsLocked(databaseOptions(config)));
+        const replicaUrls = await reachableReplicas(config);
+        // Retries are ours (connectWithRetry): TypeORM's would log a misleading "Retrying" error with a stack.
+        return { ...databaseOptions({ ...config, replicaUrls }), retryAttempts: 0, toRetry: () => false };
       },
-      dataSourceFactory: (options) => connectWithRetry(() => new DataSource(options!).initialize()),
+      dataSourceFactory: (options) => {
+        const url = (options as { url?: string; replication?: { master: { url: string } } }).url;
+        const primary = url ?? (options as { replication: { master: { url: string } } }).replication.master.url;
+        return connectWithRetry(describeDatabaseUrl(primary), () => new DataSource(options!).initialize());
+      },
     }),
   ],
+  providers: [ReadReplica],
+  exports: [ReadReplica],
 })
 export class DatabaseModule {}
 
-/** Startup only: an unreachable database is retried with backoff, then startup fails with a clear message. */
-async function connectWithRetry<T>(connect: () => Promise<T>, attempts = 6): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+/**
+ * TypeORM opens every replica pool at startup and fails the whole start if one
+ * replica is down. A replica that does not answer now is left out (until the next
+ * restart) so the service starts on the primary and the remaining replicas.
+ */
+async function reachableReplicas(config: ResolvedConfig): Promise<string[]> {
+  const reachable: string[] = [];
+  for (const url of config.replicaUrls) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: config.dbConnectTimeoutMs });
+    client.on('error', () => undefined); // a probe connection dying late must not crash the process
     try {
-      return await connect();
+      await client.connect();
+      reachable.push(url);
     } catch (error) {
-      if (attempt >= attempts || !isConnectionError(error)) throw error;
-      const delayMs = Math.min(500 * 2 ** (attempt - 1), 8000);
-      logger.warn(`Database not reachable (${(error as Error).message}); attempt ${attempt}/${attempts}, retrying in ${delayMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      logger.warn(
+        `Read replica ${describeDatabaseUrl(url)} is not reachable at startup (${(error as Error).message}); ` +
+          'starting without it: its reads go to the other replicas or the primary until the next restart',
+      );
+    } finally {
+      await client.end().catch(() => undefined);
     }
   }
-}
-
-function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: string }).code ?? '';
-  const message = (error as Error).message ?? '';
-  return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P03'].includes(code) ||
-    code.startsWith('08') ||
-    /timeout exceeded when trying to connect|Connection terminated|the database system is (starting up|shutting down)/i.test(message)
-  );
+  return reachable;
 }

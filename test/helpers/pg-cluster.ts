@@ -41,7 +41,7 @@ export async function createCluster(options: ClusterOptions = {}): Promise<PgClu
   const port = await freePort();
 
   if (options.replicaOf) {
-    await run('pg_basebackup', ['-D', dataDir, '-h', '127.0.0.1', '-p', String(options.replicaOf.port), '-U', 'postgres', '-R', '-X', 'stream', '--no-sync']);
+    await run('pg_basebackup', ['-D', dataDir, '-h', '127.0.0.1', '-p', String(options.replicaOf.port), '-U', 'postgres', '-R', '-X', 'stream', '--no-sync', '--checkpoint=fast']);
   } else {
     await run('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-sync', '--no-instructions']);
   }

@@ -13,8 +13,7 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 export function createFastifyAdapter(config: ResolvedConfig): FastifyAdapter {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
-    // Fastify 5 takes true, a hop count, or a list of proxy IPs/CIDRs; the adapter's typing lists fewer.
-    trustProxy: config.trustProxy as boolean | string[],
+    trustProxy: trustProxy(config.trustProxy),
     // Slow clients must not pin sockets forever.
     requestTimeout: 30_000,
     // JSON logs through the app's pino logger; one line per request, written by logRequestCompleted.
@@ -30,6 +29,18 @@ export function createFastifyAdapter(config: ResolvedConfig): FastifyAdapter {
   });
   fastify.addHook('onResponse', logRequestCompleted);
   return adapter;
+}
+
+/**
+ * TRUST_PROXY for Fastify: `true`, a list of proxy IPs/CIDRs (preferred: only those peers
+ * may set X-Forwarded-For), or a hop count. Fastify 5.12 ignores a numeric hop count (it
+ * trusts nobody, silently), so a count becomes a function trusting that many hops: the
+ * API must then be reachable only through the proxies.
+ */
+function trustProxy(setting: boolean | number | string[]): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting !== 'number') return setting;
+  const hops = setting;
+  return (_address, hop) => hop < hops;
 }
 
 /** App-level settings that cannot be expressed as module providers. */

@@ -117,7 +117,8 @@ function run(binary: string, args: string[]): Promise<string> {
 }
 
 let cachedIds: { uid?: number; gid?: number } | undefined;
-function postgresIds(): { uid?: number; gid?: number } {
+/** uid/gid of `postgres` when we run as root (PostgreSQL and PgBouncer refuse root), else nothing. */
+export function postgresIds(): { uid?: number; gid?: number } {
   if (cachedIds) return cachedIds;
   if (process.getuid?.() !== 0) return (cachedIds = {});
   const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());

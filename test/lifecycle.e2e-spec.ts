@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { freePort } from '../src/database/embedded-postgres.js';
 import { startApiProcess, type ApiProcess } from './helpers/api-process.js';
@@ -113,6 +114,43 @@ describe('process lifecycle (node dist/src/main.js)', () => {
     expect(api.output.join('\n')).not.toMatch(/Retrying \(/); // no second, misleading retry log from TypeORM
     console.info(`[startup] gave up after ${seconds.toFixed(1)} s, exit code 1`);
   }, 60_000);
+});
+
+describe('migration CLI (node dist/src/database/migrate.cli.js, the deploy Job)', () => {
+  const runCli = (databaseUrl: string) =>
+    new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn(process.execPath, ['dist/src/database/migrate.cli.js'], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATABASE_URL: databaseUrl, JWT_SECRET: 'x'.repeat(32), INGEST_SECRET: 'y'.repeat(32) } });
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.stderr.on('data', (chunk) => (output += chunk));
+      child.on('exit', (code) => resolve({ code, output }));
+    });
+
+  it('two Jobs at once: both exit 0, the migrations are applied exactly once', async () => {
+    const database = await createDatabase('migrate');
+    try {
+      const [first, second] = await Promise.all([runCli(database.url), runCli(database.url)]);
+      expect([first.code, second.code]).toEqual([0, 0]);
+      const applied = (first.output + second.output).match(/Applied migration InitialSchema1700000000000/g) ?? [];
+      expect(applied).toHaveLength(1);
+      expect(first.output + second.output).toContain('No pending migrations');
+      const { rows } = await query(database.url, 'SELECT count(*)::int AS n FROM migrations');
+      expect(rows[0].n).toBe(1);
+    } finally {
+      await database.drop();
+    }
+  }, 60_000);
+
+  it('refuses to run through PgBouncer (DB_PGBOUNCER=true) and exits 1', async () => {
+    const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
+      const child = spawn(process.execPath, ['dist/src/database/migrate.cli.js'], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', DATABASE_URL: 'postgres://u@127.0.0.1:1/x', DB_PGBOUNCER: 'true' } });
+      let output = '';
+      child.stdout.on('data', (chunk) => (output += chunk));
+      child.on('exit', (code) => resolve({ code, output }));
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('migrations need DATABASE_URL to reach PostgreSQL directly');
+  });
 });
 
 describeWithTools('startup while PostgreSQL is still coming up', ['initdb', 'pg_ctl'], () => {

@@ -11,26 +11,25 @@ export type LogSettings = Pick<AppConfig, 'logLevel' | 'nodeEnv'>;
 export const REDACTED = '[REDACTED]';
 
 /**
- * Field names whose values are secrets wherever they appear in a body, route
- * params or query string: credentials and tokens, stream keys under every name an
- * ingest server uses for them (nginx-rtmp `name`, SRS `stream`, `key`), the ingest secret.
+ * Field names whose values are secrets in a query string: credentials and tokens, stream
+ * keys under every name an ingest server uses for them (nginx-rtmp `name`, SRS `stream`,
+ * `key`), the ingest secret.
  */
 const SECRET_FIELDS = ['password', 'currentPassword', 'newPassword', 'passwordHash', 'refreshToken', 'accessToken', 'token', 'streamKey', 'secret', 'name', 'stream', 'key'];
-/** Of those, the names unambiguous enough to redact at any depth of a logged object. */
-const SECRET_FIELDS_ANYWHERE = ['password', 'currentPassword', 'newPassword', 'passwordHash', 'refreshToken', 'accessToken', 'token', 'streamKey', 'secret'];
 const SECRET_QUERY_NAMES = new Set(SECRET_FIELDS.map((name) => name.toLowerCase()));
 
 /**
- * A safety net for objects someone logs later (request logs below carry none of these):
- * credentials in headers, secret fields of bodies, params and queries, query parameters of
- * TypeORM errors.
+ * A safety net for objects someone may log later; request log lines carry none of these
+ * (see the serializers). Exact paths only: pino's wildcard paths (`*.password`) cost
+ * ~90 µs per line with a list this size, more than everything else in a request.
  */
 const REDACT_PATHS = [
-  ...['.authorization', '.cookie', '["set-cookie"]'].flatMap((header) => [`req.headers${header}`, `res.headers${header}`, `*.headers${header}`]),
-  ...SECRET_FIELDS.flatMap((field) => ['body', 'params', 'query'].flatMap((part) => [`req.${part}.${field}`, `*.${part}.${field}`])),
-  ...SECRET_FIELDS_ANYWHERE.flatMap((field) => [field, `*.${field}`]),
+  ...['password', 'currentPassword', 'newPassword', 'passwordHash', 'refreshToken', 'accessToken', 'token', 'streamKey', 'secret'],
+  ...['req.headers', 'headers'].flatMap((headers) => [`${headers}.authorization`, `${headers}.cookie`]),
+  'res.headers["set-cookie"]',
+  ...SECRET_FIELDS.map((field) => `body.${field}`),
+  // TypeORM's QueryFailedError carries the statement's parameters (hashes, keys).
   'err.parameters',
-  '*.parameters',
 ];
 
 /** A caller's X-Request-ID is kept when it looks like an id, not free text to inject into logs. */

@@ -66,6 +66,7 @@ describeWithTools('database outages (throwaway PostgreSQL stopped, frozen and re
     expect([health.status, ready.status, live.status]).toEqual([503, 503, 200]);
     for (const probe of [health, ready, live]) expect(probe.ms).toBeLessThan(PROBE_LIMIT_MS);
     expect(health.body).toMatchObject({ status: 'error', error: { database: { status: 'down' } } });
+    expect(health.text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|Connection terminated|at .*\.js/);
     return { health, ready, live };
   };
 

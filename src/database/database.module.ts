@@ -2,6 +2,7 @@ import { Global, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
+import type { PostgresDataSourceOptions as PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions.js';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { connectWithRetry } from './connect-with-retry.js';
@@ -25,9 +26,9 @@ const logger = new Logger('Database');
         return { ...databaseOptions({ ...config, replicaUrls }), retryAttempts: 0, toRetry: () => false };
       },
       dataSourceFactory: (options) => {
-        const url = (options as { url?: string; replication?: { master: { url: string } } }).url;
-        const primary = url ?? (options as { replication: { master: { url: string } } }).replication.master.url;
-        return connectWithRetry(describeDatabaseUrl(primary), () => new DataSource(options!).initialize());
+        const postgres = options as PostgresConnectionOptions;
+        const primaryUrl = String(postgres.replication?.master.url ?? postgres.url);
+        return connectWithRetry(describeDatabaseUrl(primaryUrl), () => new DataSource(options!).initialize());
       },
     }),
   ],

@@ -8,6 +8,8 @@ import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { IngestModule } from './ingest/ingest.module.js';
+import { LoggingModule } from './logging/logging.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { StreamsModule } from './streams/streams.module.js';
 
 /**
@@ -19,7 +21,16 @@ export class AppModule {
   static forRoot(config: ResolvedConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, AccessTokenModule, HealthModule, StreamsModule, IngestModule],
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule.forRoot(config),
+        DatabaseModule,
+        MetricsModule,
+        AccessTokenModule,
+        HealthModule,
+        StreamsModule,
+        IngestModule,
+      ],
       providers: [
         { provide: APP_PIPE, useClass: RejectNulPipe },
         {

@@ -1,30 +1,66 @@
+import helmet from '@fastify/helmet';
 import { RequestMethod } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { LogController } from 'fastify';
 import type { ResolvedConfig } from './config/app-config.js';
+import { setupApiDocs } from './docs/api-docs.js';
+import { logRequestCompleted, requestId, rootLogger } from './logging/logging.options.js';
 
 export const API_PREFIX = 'api/v1';
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
 /** The HTTP server settings, shared by main.ts and the test harness. */
 export function createFastifyAdapter(config: ResolvedConfig): FastifyAdapter {
-  return new FastifyAdapter({
+  const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
-    // Fastify accepts a hop count too; its adapter typing does not say so.
-    trustProxy: config.trustProxy as boolean | string[],
+    trustProxy: trustProxy(config.trustProxy),
     // Slow clients must not pin sockets forever.
     requestTimeout: 30_000,
+    // JSON logs through the app's pino logger; one line per request, written by logRequestCompleted.
+    loggerInstance: rootLogger(config),
+    logController: new LogController({ disableRequestLogging: true }),
+    // X-Request-ID when sane, else a UUID; logged with every line of the request and echoed back.
+    genReqId: requestId,
   });
+  const fastify = adapter.getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    reply.header('X-Request-Id', request.id);
+    done();
+  });
+  fastify.addHook('onResponse', logRequestCompleted);
+  return adapter;
+}
+
+/**
+ * TRUST_PROXY for Fastify: `true`, a list of proxy IPs/CIDRs (preferred: only those peers
+ * may set X-Forwarded-For), or a hop count. Fastify 5.12 ignores a numeric hop count (it
+ * trusts nobody, silently), so a count becomes a function trusting that many hops: the
+ * API must then be reachable only through the proxies.
+ */
+function trustProxy(setting: boolean | number | string[]): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof setting !== 'number') return setting;
+  const hops = setting;
+  return (_address, hop) => hop < hops;
 }
 
 /** App-level settings that cannot be expressed as module providers. */
-export function configureApp(app: NestFastifyApplication, _config: ResolvedConfig): NestFastifyApplication {
+export function configureApp(app: NestFastifyApplication, config: ResolvedConfig): NestFastifyApplication {
   // Probes, metrics and docs live at the root; the REST API under /api/v1.
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
       { path: 'health', method: RequestMethod.GET },
       { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
+      { path: 'metrics', method: RequestMethod.GET },
     ],
   });
+  // Security headers; the default Content-Security-Policy suits /docs (no inline scripts there).
+  // Registered on Fastify directly: it loads with the other plugins when the app starts.
+  app.getHttpAdapter().getInstance().register(helmet);
+  // Browsers may call the API cross-origin only from the configured origins (none by default).
+  if (config.corsOrigins.length > 0) {
+    app.enableCors({ origin: config.corsOrigins, credentials: false, maxAge: 600 });
+  }
+  setupApiDocs(app);
   return app;
 }

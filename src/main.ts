@@ -2,24 +2,31 @@ import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { configureApp, createFastifyAdapter } from './app.setup.js';
 import { resolveConfig } from './bootstrap.js';
-import { ConfigError, loadConfig } from './config/app-config.js';
+import { ConfigError, LOG_LEVELS, loadConfig } from './config/app-config.js';
 import type { EmbeddedDatabase } from './database/embedded-postgres.js';
 import { ShutdownState } from './health/shutdown-state.js';
+import { installLogger } from './logging/logging.options.js';
 
 const logger = new Logger('Bootstrap');
 
 async function main(): Promise<void> {
+  // JSON logs from the first line on (a bad LOG_LEVEL is reported by loadConfig below, at info).
+  installLogger({ logLevel: validLogLevel(process.env.LOG_LEVEL), nodeEnv: process.env.NODE_ENV ?? 'development' });
   const { config, embedded } = await resolveConfig(loadConfig());
   let app: NestFastifyApplication | undefined;
   // Signals are handled from here on, so a Ctrl-C during startup still stops the embedded database.
   installShutdown(() => app, embedded, config.shutdownDrainMs);
 
+  // Nest's Logger already writes through pino (installLogger), so nothing needs buffering:
+  // database retry warnings during startup appear as they happen.
   app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(config), {
     abortOnError: false, // let main() log one clear line and exit 1
   });
+  app.useLogger(app.get(PinoNestLogger));
   configureApp(app, config);
   await app.listen({ port: config.port, host: config.host });
   logger.log(`Streamly API listening on http://${config.host}:${config.port}`);
@@ -39,12 +46,15 @@ function installShutdown(getApp: () => NestFastifyApplication | undefined, embed
       process.exit(1);
     }
     stopping = true;
-    logger.log(`${signal} received: draining`);
+    logger.log(`${signal} received: readiness is now 503; serving for ${drainMs} ms more, then draining`);
     try {
       const app = getApp();
       if (app) {
         app.get(ShutdownState).begin();
         if (drainMs > 0) await new Promise((resolve) => setTimeout(resolve, drainMs));
+        logger.log('Drain delay over: no new connections; waiting for in-flight requests');
+        // Fastify stops accepting, answers requests that still arrive on kept-alive
+        // connections with 503, waits for in-flight ones; then TypeORM closes the pool.
         await app.close();
       }
       await embedded?.stop();
@@ -57,6 +67,11 @@ function installShutdown(getApp: () => NestFastifyApplication | undefined, embed
   };
   process.on('SIGTERM', (signal) => void shutdown(signal));
   process.on('SIGINT', (signal) => void shutdown(signal));
+}
+
+function validLogLevel(value: string | undefined): string {
+  const level = value?.trim().toLowerCase();
+  return level && LOG_LEVELS.includes(level) ? level : 'info';
 }
 
 main().catch((error: unknown) => {

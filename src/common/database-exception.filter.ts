@@ -9,6 +9,7 @@ import {
 } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import { QueryFailedError } from 'typeorm';
+import { isDatabaseUnavailable } from '../database/database-errors.js';
 
 /** What a client reads when a unique index rejects its write; keyed by index name. */
 const UNIQUE_VIOLATION_MESSAGES: Record<string, string> = {
@@ -32,7 +33,8 @@ export class DatabaseExceptionFilter extends BaseExceptionFilter {
   }
 
   private translate(exception: unknown): unknown {
-    if (exception instanceof HttpException || !(exception instanceof Error)) return exception;
+    // Not `instanceof Error`: socket errors come from Node's own realm, where that is false under jest.
+    if (exception instanceof HttpException || typeof exception !== 'object' || exception === null) return exception;
     const driverError = exception instanceof QueryFailedError ? (exception.driverError as { code?: string; constraint?: string }) : exception;
     const code = (driverError as { code?: string }).code ?? '';
 
@@ -42,18 +44,10 @@ export class DatabaseExceptionFilter extends BaseExceptionFilter {
     }
     // Invalid byte sequence (e.g. NUL) or a value the column cannot hold: the client's input, not our fault.
     if (code === '22021' || code === '22001' || code === '22P02') return new BadRequestException('invalid characters or value in input');
-    if (isDatabaseUnavailable(code, exception.message)) {
-      this.logger.warn(`Database unavailable: ${code || exception.message}`);
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`Database unavailable: ${code || (exception as Error).message}`);
       return new ServiceUnavailableException('database unavailable, try again shortly');
     }
     return exception;
   }
-}
-
-export function isDatabaseUnavailable(code: string, message: string): boolean {
-  return (
-    code.startsWith('08') ||
-    ['57P01', '57P02', '57P03', '57014', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE'].includes(code) ||
-    /timeout exceeded when trying to connect|Connection terminated|Query read timeout|Client has encountered a connection error|Connection ended unexpectedly/i.test(message)
-  );
 }

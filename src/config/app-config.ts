@@ -11,6 +11,11 @@ export interface AppConfig {
   dbPoolMax: number;
   dbConnectTimeoutMs: number;
   dbStatementTimeoutMs: number;
+  /**
+   * DATABASE_URL points at PgBouncer in transaction mode: no startup parameters it
+   * rejects (statement_timeout), and no session-level state such as advisory locks.
+   */
+  dbPgBouncer: boolean;
   migrationsRun: boolean;
   /** Filled from `./.data/` outside production when unset. */
   jwtSecret: string | undefined;
@@ -45,7 +50,7 @@ export class ConfigError extends Error {
   }
 }
 
-const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
  * Parses the environment. Collects every problem before failing, so an operator
@@ -134,6 +139,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dbPoolMax: int('DB_POOL_MAX', 10, 1, 1000),
     dbConnectTimeoutMs: int('DB_CONNECT_TIMEOUT_MS', 2000, 100, 600_000),
     dbStatementTimeoutMs: int('DB_STATEMENT_TIMEOUT_MS', 5000, 100, 3_600_000),
+    dbPgBouncer: bool('DB_PGBOUNCER', false),
     migrationsRun: bool('MIGRATIONS_RUN', true),
     jwtSecret: secret('JWT_SECRET'),
     jwtAccessTtlSeconds: int('JWT_ACCESS_TTL_SECONDS', 900, 10, 86_400),
@@ -151,6 +157,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     shutdownDrainMs: int('SHUTDOWN_DRAIN_MS', production ? 5000 : 0, 0, 600_000),
     dataDir: resolve(raw('DATA_DIR') ?? '.data'),
   };
+
+  if (config.dbPgBouncer && config.migrationsRun) {
+    // The migration lock is a session advisory lock: through a transaction pooler it would be held by a
+    // server connection that other clients then use. Migrations run against PostgreSQL directly.
+    problems.push('MIGRATIONS_RUN must be false when DB_PGBOUNCER=true: run migrations with `npm run migration:run:locked` against PostgreSQL directly');
+  }
 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

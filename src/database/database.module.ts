@@ -1,68 +1,63 @@
-import { Logger, Module } from '@nestjs/common';
+import { Global, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
-import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions.js';
+import type { PostgresDataSourceOptions as PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions.js';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { connectWithRetry } from './connect-with-retry.js';
+import { describeDatabaseUrl } from './database-errors.js';
 import { databaseOptions } from './database.options.js';
 import { runMigrationsLocked } from './migrate.js';
+import { ReadReplica } from './read-replica.service.js';
 
 const logger = new Logger('Database');
 
+@Global()
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [APP_CONFIG],
       useFactory: async (config: ResolvedConfig) => {
-        const options = databaseOptions(config);
-        const target = describeDatabase(config.databaseUrl);
-        if (config.migrationsRun) await connectWithRetry(target, () => runMigrationsLocked(options));
-        // Retries are ours: TypeORM's would log the raw error at every attempt.
-        return { ...options, retryAttempts: 0 };
+        const target = describeDatabaseUrl(config.databaseUrl);
+        if (config.migrationsRun) await connectWithRetry(target, () => runMigrationsLocked(databaseOptions(config)));
+        const replicaUrls = await reachableReplicas(config);
+        // Retries are ours (connectWithRetry): TypeORM's would log a misleading "Retrying" error with a stack.
+        return { ...databaseOptions({ ...config, replicaUrls }), retryAttempts: 0, toRetry: () => false };
       },
       dataSourceFactory: (options) => {
-        const pgOptions = options as PostgresDataSourceOptions;
-        const target = describeDatabase((pgOptions.replication?.master.url ?? pgOptions.url) as string);
-        return connectWithRetry(target, () => new DataSource(pgOptions).initialize());
+        const postgres = options as PostgresConnectionOptions;
+        const primaryUrl = String(postgres.replication?.master.url ?? postgres.url);
+        return connectWithRetry(describeDatabaseUrl(primaryUrl), () => new DataSource(options!).initialize());
       },
     }),
   ],
+  providers: [ReadReplica],
+  exports: [ReadReplica],
 })
 export class DatabaseModule {}
 
-/** Startup only: an unreachable database is retried with backoff, then startup fails with a clear message. */
-async function connectWithRetry<T>(target: string, connect: () => Promise<T>, attempts = 6): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
+/**
+ * TypeORM opens every replica pool at startup and fails the whole start if one
+ * replica is down. A replica that does not answer now is left out (until the next
+ * restart) so the service starts on the primary and the remaining replicas.
+ */
+async function reachableReplicas(config: ResolvedConfig): Promise<string[]> {
+  const reachable: string[] = [];
+  for (const url of config.replicaUrls) {
+    const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: config.dbConnectTimeoutMs });
+    client.on('error', () => undefined); // a probe connection dying late must not crash the process
     try {
-      return await connect();
+      await client.connect();
+      reachable.push(url);
     } catch (error) {
-      if (!isConnectionError(error)) throw error;
-      if (attempt >= attempts) {
-        throw new Error(`Database ${target} not reachable after ${attempts} attempts: ${(error as Error).message}`, { cause: error });
-      }
-      const delayMs = Math.min(500 * 2 ** (attempt - 1), 8000);
-      logger.warn(`Database ${target} not reachable (${(error as Error).message}); attempt ${attempt}/${attempts}, retrying in ${delayMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      logger.warn(
+        `Read replica ${describeDatabaseUrl(url)} is not reachable at startup (${(error as Error).message}); ` +
+          'starting without it: its reads go to the other replicas or the primary until the next restart',
+      );
+    } finally {
+      await client.end().catch(() => undefined);
     }
   }
-}
-
-function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: string }).code ?? '';
-  const message = (error as Error).message ?? '';
-  return (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', '57P03'].includes(code) ||
-    code.startsWith('08') ||
-    /timeout exceeded when trying to connect|Connection terminated|the database system is (starting up|shutting down)/i.test(message)
-  );
-}
-
-/** host:port/database, for logs: never the user or password. */
-export function describeDatabase(url: string): string {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.host}${parsed.pathname}`;
-  } catch {
-    return '(unparseable DATABASE_URL)';
-  }
+  return reachable;
 }

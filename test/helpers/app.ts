@@ -1,11 +1,36 @@
 import { randomBytes } from 'node:crypto';
+import type { Logger, Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module.js';
 import { configureApp, createFastifyAdapter } from '../../src/app.setup.js';
 import { loadConfig, type ResolvedConfig } from '../../src/config/app-config.js';
-import { createDatabase } from './database.js';
+import { databaseOptions } from '../../src/database/database.options.js';
+import { runMigrationsLocked } from '../../src/database/migrate.js';
+import { createDatabase, serverUrl } from './database.js';
+import { startPgBouncer, type PgBouncer } from './pgbouncer.js';
+
+/**
+ * TEST_VIA_PGBOUNCER=1 runs every app that gets a fresh database through PgBouncer in
+ * transaction mode (one per test file): migrations straight on the server, as the deploy
+ * Job does, then DB_PGBOUNCER=true and MIGRATIONS_RUN=false, as operators run it.
+ */
+const viaPgBouncer = process.env.TEST_VIA_PGBOUNCER === '1';
+let sharedBouncer: Promise<PgBouncer> | undefined;
+if (viaPgBouncer) {
+  afterAll(async () => {
+    await (await sharedBouncer)?.stop();
+  });
+}
+
+async function throughPgBouncer(database: { url: string; name: string }): Promise<Record<string, string>> {
+  const quiet = { log: () => undefined } as unknown as Logger;
+  await runMigrationsLocked(databaseOptions({ databaseUrl: database.url, replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 60_000 }), quiet);
+  sharedBouncer ??= startPgBouncer(serverUrl());
+  const bouncer = await sharedBouncer;
+  return { DATABASE_URL: bouncer.url(database.name), DB_PGBOUNCER: 'true', MIGRATIONS_RUN: 'false' };
+}
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -20,6 +45,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Bind a real TCP port (for clients outside this process, e.g. nginx). */
   listen?: boolean;
+  /** Test-only controllers mounted next to the app's own (under /api/v1), e.g. to reach the database. */
+  controllers?: Type<unknown>[];
 }
 
 /**
@@ -36,10 +63,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     INGEST_SECRET: randomBytes(32).toString('base64url'),
     LOG_LEVEL: 'silent',
     ...env,
-    ...(database ? { DATABASE_URL: database.url } : {}),
+    ...(database ? (viaPgBouncer ? await throughPgBouncer(database) : { DATABASE_URL: database.url }) : {}),
   }) as ResolvedConfig;
 
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)], controllers: options.controllers ?? [] }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config), {
     logger: process.env.TEST_LOGS ? undefined : false,
   });

@@ -1,0 +1,142 @@
+import { Logger as NestLogger } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { Logger, PinoLogger, type Params } from 'nestjs-pino';
+import pino from 'pino';
+import type { AppConfig } from '../config/app-config.js';
+
+export type LogSettings = Pick<AppConfig, 'logLevel' | 'nodeEnv'>;
+
+export const REDACTED = '[REDACTED]';
+
+/**
+ * Field names whose values are secrets in a query string: credentials and tokens, stream
+ * keys under every name an ingest server uses for them (nginx-rtmp `name`, SRS `stream`,
+ * `key`), the ingest secret.
+ */
+const SECRET_FIELDS = ['password', 'currentPassword', 'newPassword', 'passwordHash', 'refreshToken', 'accessToken', 'token', 'streamKey', 'secret', 'name', 'stream', 'key'];
+const SECRET_QUERY_NAMES = new Set(SECRET_FIELDS.map((name) => name.toLowerCase()));
+
+/**
+ * A safety net for objects someone may log later; request log lines carry none of these
+ * (see the serializers). Exact paths only: pino's wildcard paths (`*.password`) cost
+ * ~90 µs per line with a list this size, more than everything else in a request.
+ */
+const REDACT_PATHS = [
+  ...['password', 'currentPassword', 'newPassword', 'passwordHash', 'refreshToken', 'accessToken', 'token', 'streamKey', 'secret'],
+  ...['req.headers', 'headers'].flatMap((headers) => [`${headers}.authorization`, `${headers}.cookie`]),
+  'res.headers["set-cookie"]',
+  ...SECRET_FIELDS.map((field) => `body.${field}`),
+  // TypeORM's QueryFailedError carries the statement's parameters (hashes, keys).
+  'err.parameters',
+];
+
+/** A caller's X-Request-ID is kept when it looks like an id, not free text to inject into logs. */
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Fastify's `genReqId`: the caller's X-Request-ID when sane, else a UUID. It is bound
+ * to every log line of the request (`reqId`) and echoed in the X-Request-Id response header.
+ */
+export function requestId(req: IncomingMessage): string {
+  const incoming = req.headers['x-request-id'];
+  return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
+}
+
+/**
+ * The request URL as it may appear in a log: the stream key of the ingest lookup
+ * (`/ingest/keys/<key>`) and secret-bearing query values (`?secret=`, `?name=`, ...)
+ * replaced by [REDACTED].
+ */
+export function redactUrl(url: string): string {
+  const queryStart = url.indexOf('?');
+  const path = queryStart === -1 ? url : url.slice(0, queryStart);
+  const safePath = path.replace(/(\/ingest\/keys\/)[^?#]*/i, `$1${REDACTED}`);
+  if (queryStart === -1) return safePath;
+  const query = url
+    .slice(queryStart + 1)
+    .split('&')
+    .map((pair) => {
+      const separator = pair.indexOf('=');
+      if (separator === -1) return pair;
+      const name = pair.slice(0, separator);
+      let decoded = name;
+      try {
+        decoded = decodeURIComponent(name.replace(/\+/g, ' '));
+      } catch {
+        // keep the raw name
+      }
+      return SECRET_QUERY_NAMES.has(decoded.toLowerCase()) ? `${name}=${REDACTED}` : pair;
+    })
+    .join('&');
+  return `${safePath}?${query}`;
+}
+
+const rootLoggers = new Map<string, pino.Logger>();
+
+/**
+ * The process's pino logger: JSON lines on stdout, pretty only for a person at a
+ * terminal outside production. One per settings, shared by the Fastify adapter
+ * (request logs) and nestjs-pino (everything logged through Nest's Logger).
+ */
+export function rootLogger(settings: LogSettings): pino.Logger {
+  const pretty = Boolean(process.stdout.isTTY) && settings.nodeEnv !== 'production';
+  const key = `${settings.logLevel}|${pretty}`;
+  let logger = rootLoggers.get(key);
+  if (!logger) {
+    logger = pino({
+      level: settings.logLevel,
+      redact: { paths: REDACT_PATHS, censor: REDACTED },
+      serializers,
+      timestamp: pino.stdTimeFunctions.isoTime,
+      ...(pretty
+        ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } }
+        : { formatters: { level: (label: string) => ({ level: label }) } }),
+    });
+    rootLoggers.set(key, logger);
+  }
+  return logger;
+}
+
+/**
+ * nestjs-pino reuses the request logger Fastify made (`useExisting`), so a line logged
+ * through Nest's Logger while handling a request carries that request's `reqId`.
+ */
+export function loggerParams(settings: LogSettings): Params {
+  return { pinoHttp: { logger: rootLogger(settings) }, useExisting: true };
+}
+
+/** Fastify onResponse hook: the one log line per request (Fastify's own request logging is off). */
+export function logRequestCompleted(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  const level = reply.statusCode >= 500 ? 'error' : 'info';
+  request.log[level]({ req: request, res: reply, responseTime: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed');
+  done();
+}
+
+/**
+ * How a request or reply appears in any log line (Fastify takes these over its own
+ * serializers): the route template and a redacted URL, never headers, bodies or params.
+ */
+const serializers = {
+  req: (req: FastifyRequest | IncomingMessage) => ({
+    method: req.method,
+    route: ('routeOptions' in req ? req.routeOptions.url : undefined) ?? null,
+    url: redactUrl(req.url ?? ''),
+    remoteAddress: 'ip' in req ? req.ip : req.socket?.remoteAddress,
+    userAgent: req.headers?.['user-agent'],
+  }),
+  res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+  err: pino.stdSerializers.err,
+};
+
+/**
+ * Sends every Nest `Logger` call through pino from the first line on, so startup
+ * messages (before the app exists) are JSON lines at the right level too.
+ */
+export function installLogger(settings: LogSettings): Logger {
+  const params = loggerParams(settings);
+  const logger = new Logger(new PinoLogger(params), params);
+  NestLogger.overrideLogger(logger);
+  return logger;
+}

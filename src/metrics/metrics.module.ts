@@ -1,0 +1,36 @@
+import { Global, Module, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance } from 'fastify';
+import { MetricsController } from './metrics.controller.js';
+import { MetricsService, UNMATCHED_ROUTE } from './metrics.service.js';
+
+/**
+ * Prometheus metrics at /metrics. Global so the ingest adapters can inject
+ * MetricsService (recordIngestDecision) without importing this module.
+ */
+@Global()
+@Module({
+  controllers: [MetricsController],
+  providers: [MetricsService],
+  exports: [MetricsService],
+})
+export class MetricsModule implements OnModuleInit {
+  constructor(
+    private readonly metrics: MetricsService,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
+
+  /**
+   * Times every request in Fastify's onResponse hook: it sees all of them (guards'
+   * 401s, 404s, 413s included) and knows the matched route's template.
+   */
+  onModuleInit(): void {
+    const adapter = this.adapterHost.httpAdapter;
+    if (adapter?.getType() !== 'fastify') return;
+    adapter.getInstance<FastifyInstance>().addHook('onResponse', (request, reply, done) => {
+      const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
+      this.metrics.observeHttpRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+      done();
+    });
+  }
+}

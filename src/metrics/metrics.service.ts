@@ -1,0 +1,101 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Pool } from 'pg';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+
+/** What the ingest decision said about a key, as counted in streamly_ingest_decisions_total. */
+export const INGEST_OUTCOMES = ['allowed', 'unknown', 'disabled', 'expired', 'unauthorized'] as const;
+export type IngestOutcome = (typeof INGEST_OUTCOMES)[number];
+
+/** The route label of requests that matched no route (their raw URLs never become labels). */
+export const UNMATCHED_ROUTE = 'unmatched';
+
+/**
+ * The app's Prometheus metrics, in a registry of its own (not prom-client's global
+ * one), so several app instances in one process do not collide.
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+  private readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+  private readonly ingestDecisions: Counter<'adapter' | 'outcome'>;
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    collectDefaultMetrics({ register: this.registry });
+    const registers = [this.registry];
+
+    this.httpDuration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request duration by route template (never the raw URL: it may hold a stream key), method and status code',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    });
+
+    this.ingestDecisions = new Counter({
+      name: 'streamly_ingest_decisions_total',
+      help: 'Ingest publish decisions by adapter (ingest server protocol) and outcome',
+      labelNames: ['adapter', 'outcome'],
+      registers,
+    });
+
+    const pools = () => this.pools();
+    new Gauge({
+      name: 'streamly_db_pool_connections',
+      help: 'Open database connections in the pool (idle and in use)',
+      labelNames: ['pool'],
+      registers,
+      collect() {
+        for (const [name, pool] of pools()) this.set({ pool: name }, pool.totalCount);
+      },
+    });
+    new Gauge({
+      name: 'streamly_db_pool_idle_connections',
+      help: 'Idle database connections in the pool',
+      labelNames: ['pool'],
+      registers,
+      collect() {
+        for (const [name, pool] of pools()) this.set({ pool: name }, pool.idleCount);
+      },
+    });
+    new Gauge({
+      name: 'streamly_db_pool_waiting_requests',
+      help: 'Queries waiting for a free database connection',
+      labelNames: ['pool'],
+      registers,
+      collect() {
+        for (const [name, pool] of pools()) this.set({ pool: name }, pool.waitingCount);
+      },
+    });
+  }
+
+  observeHttpRequest(method: string, route: string, statusCode: number, seconds: number): void {
+    this.httpDuration.observe({ method, route, status_code: String(statusCode) }, seconds);
+  }
+
+  /** Called by the ingest adapters once per decision; `adapter` names the protocol (e.g. nginx, srs). */
+  recordIngestDecision(adapter: string, outcome: IngestOutcome): void {
+    this.ingestDecisions.inc({ adapter, outcome });
+  }
+
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** The pg pools behind the DataSource: `primary`, and `replica:<host>:<port>` per replica. */
+  private pools(): Array<[string, Pool]> {
+    if (!this.dataSource.isInitialized) return [];
+    const driver = this.dataSource.driver as unknown as {
+      master?: Pool;
+      slaves?: Pool[];
+      options: { replication?: { slaves: Array<{ url?: string }> } };
+    };
+    const result: Array<[string, Pool]> = driver.master ? [['primary', driver.master]] : [];
+    (driver.slaves ?? []).forEach((pool, index) => {
+      const url = driver.options.replication?.slaves[index]?.url;
+      result.push([url ? `replica:${new URL(url).host}` : `replica:${index}`, pool]);
+    });
+    return result;
+  }
+}

@@ -1,4 +1,3 @@
-import { jest } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { IngestService } from '../src/ingest/ingest.service.js';
 import { StreamsSweep } from '../src/streams/streams-sweep.service.js';
@@ -428,38 +427,47 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
     });
   });
 
-  describe('decision outcomes (for the ingest metrics)', () => {
-    it('every decision reaches IngestService.recordDecision with its adapter and outcome', async () => {
-      const service = t.app.get(IngestService);
-      const spy = jest.spyOn(service, 'recordDecision');
-      try {
-        const stream = await newStream();
-        const disabled = await newStream();
-        await patch(disabled, { status: 'disabled' });
-        const lapsed = await newStream();
-        await expire(lapsed);
-        await lookup(stream.streamKey).expect(200);
-        await lookup(disabled.streamKey).expect(403);
-        await lookup(lapsed.streamKey).expect(403);
-        await lookup('nobodysKeyAtAllButLongEnough_12345678').expect(404);
-        await t.http().get(`/api/v1/ingest/keys/${stream.streamKey}`).expect(401);
-        await nginx('on_publish', stream.streamKey, nextClientId++).expect(200);
-        await t.http().post('/api/v1/ingest/srs/on_publish').send({}).expect(401);
-        await mediamtx({ action: 'publish', path: `live/${disabled.streamKey}` }).expect(401);
-        expect(spy.mock.calls).toEqual([
-          ['keys', 'allowed'],
-          ['keys', 'disabled'],
-          ['keys', 'expired'],
-          ['keys', 'unknown'],
-          ['keys', 'unauthorized'],
-          ['nginx', 'allowed'],
-          ['srs', 'unauthorized'],
-          ['mediamtx', 'disabled'],
-        ]);
-        expect(service.decisionCounts().get('keys:unauthorized')).toBeGreaterThanOrEqual(1);
-      } finally {
-        spy.mockRestore();
+  describe('decision outcomes', () => {
+    const decisions = async () => {
+      const text = (await t.http().get('/metrics').expect(200)).text;
+      const counts = new Map<string, number>();
+      for (const match of text.matchAll(/^streamly_ingest_decisions_total\{adapter="(\w+)",outcome="(\w+)"\} (\d+)$/gm)) {
+        counts.set(`${match[1]}:${match[2]}`, Number(match[3]));
       }
+      return counts;
+    };
+
+    it('every decision is counted in /metrics by adapter and outcome', async () => {
+      const stream = await newStream();
+      const disabled = await newStream();
+      await patch(disabled, { status: 'disabled' });
+      const lapsed = await newStream();
+      await expire(lapsed);
+      const before = await decisions();
+      await lookup(stream.streamKey).expect(200);
+      await lookup(disabled.streamKey).expect(403);
+      await lookup(lapsed.streamKey).expect(403);
+      await lookup('nobodysKeyAtAllButLongEnough_12345678').expect(404);
+      await t.http().get(`/api/v1/ingest/keys/${stream.streamKey}`).expect(401);
+      await nginx('on_publish', stream.streamKey, nextClientId++).expect(200);
+      await t.http().post('/api/v1/ingest/srs/on_publish').send({}).expect(401);
+      await mediamtx({ action: 'publish', path: `live/${disabled.streamKey}` }).expect(401);
+      const after = await decisions();
+      const delta = (label: string) => (after.get(label) ?? 0) - (before.get(label) ?? 0);
+      expect(
+        ['keys:allowed', 'keys:disabled', 'keys:expired', 'keys:unknown', 'keys:unauthorized', 'nginx:allowed', 'srs:unauthorized', 'mediamtx:disabled'].map(
+          (label) => [label, delta(label)],
+        ),
+      ).toEqual([
+        ['keys:allowed', 1],
+        ['keys:disabled', 1],
+        ['keys:expired', 1],
+        ['keys:unknown', 1],
+        ['keys:unauthorized', 1],
+        ['nginx:allowed', 1],
+        ['srs:unauthorized', 1],
+        ['mediamtx:disabled', 1],
+      ]);
     });
   });
 });

@@ -1,3 +1,4 @@
+import { MIGRATIONS } from '../src/database/migrations/index.js';
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { freePort } from '../src/database/embedded-postgres.js';
@@ -135,7 +136,7 @@ describe('migration CLI (node dist/src/database/migrate.cli.js, the deploy Job)'
       expect(applied).toHaveLength(1);
       expect(first.output + second.output).toContain('No pending migrations');
       const { rows } = await query(database.url, 'SELECT count(*)::int AS n FROM migrations');
-      expect(rows[0].n).toBe(1);
+      expect(rows[0].n).toBe(MIGRATIONS.length);
     } finally {
       await database.drop();
     }

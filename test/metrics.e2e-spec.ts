@@ -1,4 +1,3 @@
-import { MetricsService } from '../src/metrics/metrics.service.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 
 const sample = (text: string, name: string, labels: string) => {
@@ -16,11 +15,9 @@ describe('/metrics (Prometheus)', () => {
   it('after traffic: request durations by route template, method and status; pool gauges; process metrics; ingest decisions', async () => {
     for (let i = 0; i < 3; i++) await t.http().get('/health').expect(200);
     await t.http().get('/health/live').expect(200);
-    await t.http().get('/api/v1/ingest/keys/Sup3rSecretStreamKey?secret=IngestSecretValue').expect(404);
+    await t.http().get('/api/v1/ingest/keys/Sup3rSecretStreamKey?secret=IngestSecretValue').expect(401);
+    await t.http().get(`/api/v1/ingest/keys/Sup3rSecretStreamKey_unknown_to_us?secret=${t.config.ingestSecret}`).expect(404);
     await t.http().get('/no/such/route').expect(404);
-    t.app.get(MetricsService).recordIngestDecision('nginx', 'allowed');
-    t.app.get(MetricsService).recordIngestDecision('nginx', 'allowed');
-    t.app.get(MetricsService).recordIngestDecision('srs', 'expired');
 
     const res = await t.http().get('/metrics').expect(200);
     expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
@@ -28,7 +25,8 @@ describe('/metrics (Prometheus)', () => {
 
     expect(sample(text, 'http_request_duration_seconds_count', 'method="GET",route="/health",status_code="200"')).toBe(3);
     expect(sample(text, 'http_request_duration_seconds_count', 'method="GET",route="/health/live",status_code="200"')).toBe(1);
-    expect(sample(text, 'http_request_duration_seconds_count', 'method="GET",route="unmatched",status_code="404"')).toBe(2);
+    expect(sample(text, 'http_request_duration_seconds_count', 'method="GET",route="unmatched",status_code="404"')).toBe(1);
+    expect(sample(text, 'http_request_duration_seconds_count', 'method="GET",route="/api/v1/ingest/keys/:streamKey",status_code="404"')).toBe(1);
     expect(text).toContain('http_request_duration_seconds_bucket{le="0.005",method="GET",route="/health",status_code="200"}');
     // Raw URLs never become labels: no key, no secret, no made-up path.
     expect(text).not.toMatch(/Sup3rSecretStreamKey|IngestSecretValue|no\/such\/route/);
@@ -37,8 +35,8 @@ describe('/metrics (Prometheus)', () => {
     expect(sample(text, 'streamly_db_pool_idle_connections', 'pool="primary"')).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'streamly_db_pool_waiting_requests', 'pool="primary"')).toBe(0);
 
-    expect(sample(text, 'streamly_ingest_decisions_total', 'adapter="nginx",outcome="allowed"')).toBe(2);
-    expect(sample(text, 'streamly_ingest_decisions_total', 'adapter="srs",outcome="expired"')).toBe(1);
+    expect(sample(text, 'streamly_ingest_decisions_total', 'adapter="keys",outcome="unauthorized"')).toBe(1);
+    expect(sample(text, 'streamly_ingest_decisions_total', 'adapter="keys",outcome="unknown"')).toBe(1);
 
     for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
       expect(text).toContain(`# TYPE ${name}`);

@@ -1,16 +1,26 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import { isDatabaseUnavailable } from './database-errors.js';
 
 /** After a replica fails, reads go to the primary for this long before replicas are tried again. */
 const REPLICA_RETRY_AFTER_MS = 5000;
 
+/** TypeORM's postgres driver keeps one pg Pool for the primary and one per replica. */
+interface PostgresPools {
+  master: pg.Pool;
+  slaves: pg.Pool[];
+}
+
 /**
  * Raw read queries for paths that tolerate replica lag (the ingest key lookup, public
  * profiles). Runs on a replica when DATABASE_REPLICA_URLS names reachable ones, else on
  * the primary; a replica that cannot serve (down, restarting, timed out) sends reads to
  * the primary for a few seconds, so one replica outage is never an API outage.
+ *
+ * Straight on the pg pools (same connections, limits and timeouts as TypeORM's): the
+ * hot path pays for no QueryRunner, and pool.query() discards a connection that failed.
  *
  * Everything else (writes, and reads that must see the request's own or a just-made
  * write) goes through repositories, which use the primary (replication `defaultMode`).
@@ -19,26 +29,30 @@ const REPLICA_RETRY_AFTER_MS = 5000;
 export class ReadReplica {
   private readonly logger = new Logger('ReadReplica');
   private replicasUnusableUntil = 0;
+  private next = 0;
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  /** True when replica pools exist (configured and reachable at startup). */
-  get hasReplicas(): boolean {
-    return this.dataSource.driver.isReplicated;
+  private get pools(): PostgresPools {
+    return this.dataSource.driver as unknown as PostgresPools;
   }
 
-  async query<T = Record<string, unknown>>(sql: string, parameters: unknown[] = []): Promise<T[]> {
-    if (!this.hasReplicas || Date.now() < this.replicasUnusableUntil) return this.dataSource.query(sql, parameters);
-    const runner = this.dataSource.createQueryRunner('slave');
+  /** True when replica pools exist (configured and reachable at startup). */
+  get hasReplicas(): boolean {
+    return this.pools.slaves.length > 0;
+  }
+
+  async query<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, parameters: unknown[] = []): Promise<T[]> {
+    const { master, slaves } = this.pools;
+    if (slaves.length === 0 || Date.now() < this.replicasUnusableUntil) return (await master.query<T>(sql, parameters)).rows;
+    const replica = slaves[this.next++ % slaves.length];
     try {
-      return await runner.query(sql, parameters);
+      return (await replica.query<T>(sql, parameters)).rows;
     } catch (error) {
       if (!isDatabaseUnavailable(error)) throw error;
       this.replicasUnusableUntil = Date.now() + REPLICA_RETRY_AFTER_MS;
       this.logger.warn(`Read replica unavailable (${(error as Error).message}); reading from the primary for ${REPLICA_RETRY_AFTER_MS / 1000} s`);
-      return this.dataSource.query(sql, parameters);
-    } finally {
-      await runner.release();
+      return (await master.query<T>(sql, parameters)).rows;
     }
   }
 }

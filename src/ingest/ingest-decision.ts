@@ -1,8 +1,9 @@
 import { Reflector } from '@nestjs/core';
 
-/** What an ingest call was answered, one value per call: the label of the "ingest decisions by outcome" metric. */
-export const INGEST_OUTCOMES = ['allowed', 'unknown', 'disabled', 'expired', 'unauthorized'] as const;
-export type IngestOutcome = (typeof INGEST_OUTCOMES)[number];
+import type { IngestOutcome } from '../metrics/metrics.service.js';
+
+/** What an ingest call was answered (one per call), as the metric labels it. */
+export type { IngestOutcome };
 
 /** Which way in the call came: the plain lookup or one server protocol. */
 export const INGEST_ADAPTERS = ['keys', 'nginx', 'mediamtx', 'srs'] as const;

@@ -4,7 +4,9 @@ import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { ReadReplica } from '../database/read-replica.service.js';
 import { inTransaction, primaryPool } from '../database/sql.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { StreamsSweep } from '../streams/streams-sweep.service.js';
 import { STREAM_KEY_PATTERN } from '../streams/stream-key.js';
 import type { StreamStatus } from '../streams/stream.entity.js';
@@ -53,12 +55,12 @@ interface KeyState {
  */
 @Injectable()
 export class IngestService implements OnModuleInit {
-  private readonly decisions = new Map<`${IngestAdapterName}:${IngestOutcome}`, number>();
-
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
     private readonly sweep: StreamsSweep,
+    private readonly replica: ReadReplica,
+    private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
@@ -70,19 +72,12 @@ export class IngestService implements OnModuleInit {
   }
 
   /**
-   * Every decision passes here, with its adapter: the one place to count them
-   * (the "ingest decisions by outcome" metric can read decisionCounts() or
-   * replace this tally with its counter). Deliberately no log line: this runs
-   * on every lookup, and a key must never reach a log anyway.
+   * Every decision passes here, with its adapter: the one place they are counted
+   * (`streamly_ingest_decisions_total`). Deliberately no log line: this runs on
+   * every lookup, and a key must never reach a log anyway.
    */
   recordDecision(adapter: IngestAdapterName, outcome: IngestOutcome): void {
-    const label = `${adapter}:${outcome}` as const;
-    this.decisions.set(label, (this.decisions.get(label) ?? 0) + 1);
-  }
-
-  /** Decisions since start, by `adapter:outcome`. */
-  decisionCounts(): ReadonlyMap<`${IngestAdapterName}:${IngestOutcome}`, number> {
-    return this.decisions;
+    this.metrics.recordIngestDecision(adapter, outcome);
   }
 
   /** The plain lookup (also MediaMTX's publish check): no session, no writes. */
@@ -95,7 +90,8 @@ export class IngestService implements OnModuleInit {
   private async lookupKey(key: string | undefined): Promise<KeyDecision> {
     // Anything that is not key-shaped names no stream: no query for it.
     if (key === undefined || !STREAM_KEY_PATTERN.test(key)) return { outcome: 'unknown' };
-    const { rows } = await this.db.query<KeyLookupDto & { expired: boolean }>(KEY_LOOKUP_SQL, [key]);
+    // Lag-tolerant read: a replica when there is one.
+    const rows = await this.replica.query<KeyLookupDto & { expired: boolean }>(KEY_LOOKUP_SQL, [key]);
     if (rows.length === 0) return { outcome: 'unknown' };
     const { expired, ...stream } = rows[0];
     const outcome = decide({ status: stream.status, expired });

@@ -1,5 +1,6 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AuthModule } from './auth/auth.module.js';
 import { AccessTokenModule } from './auth/jwt.module.js';
 import { DatabaseExceptionFilter } from './common/database-exception.filter.js';
 import { RejectNulPipe } from './common/reject-nul.pipe.js';
@@ -7,6 +8,7 @@ import type { ResolvedConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { UsersModule } from './users/users.module.js';
 
 /**
  * Global pipes and filters are providers here (not `app.useGlobal*` in main.ts),
@@ -17,7 +19,7 @@ export class AppModule {
   static forRoot(config: ResolvedConfig): DynamicModule {
     return {
       module: AppModule,
-      imports: [ConfigModule.forRoot(config), DatabaseModule, AccessTokenModule, HealthModule],
+      imports: [ConfigModule.forRoot(config), DatabaseModule, AccessTokenModule, HealthModule, UsersModule, AuthModule],
       providers: [
         { provide: APP_PIPE, useClass: RejectNulPipe },
         {

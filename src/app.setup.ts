@@ -1,5 +1,7 @@
 import { RequestMethod } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
 import type { ResolvedConfig } from './config/app-config.js';
 
 export const API_PREFIX = 'api/v1';
@@ -13,6 +15,12 @@ export function createFastifyAdapter(config: ResolvedConfig): FastifyAdapter {
     trustProxy: config.trustProxy as boolean | string[],
     // Slow clients must not pin sockets forever.
     requestTimeout: 30_000,
+    // Fastify's router rejects a malformed URL (400) or an over-long parameter (414)
+    // before Nest sees the request, in Fastify's own error shape; answer in Nest's.
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const statusCode = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
+      void reply.code(statusCode).send({ statusCode, message: error.message, error: STATUS_CODES[statusCode] });
+    },
   });
 }
 

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
@@ -20,6 +21,8 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   /** Bind a real TCP port (for clients outside this process, e.g. nginx). */
   listen?: boolean;
+  /** Test-only controllers mounted beside the app's own (e.g. to provoke a database error). */
+  controllers?: Type[];
 }
 
 /**
@@ -39,7 +42,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(database ? { DATABASE_URL: database.url } : {}),
   }) as ResolvedConfig;
 
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(config)],
+    controllers: options.controllers ?? [],
+  }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config), {
     logger: process.env.TEST_LOGS ? undefined : false,
   });

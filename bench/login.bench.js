@@ -1,0 +1,134 @@
+// Login throughput through the real app against the bcrypt floor, measured in the same run.
+//
+//   npm run bench:login                                  (BCRYPT_COST=12, 3 rounds of 10 s phases)
+//   BCRYPT_COST=10 BENCH_SECONDS=5 BENCH_ROUNDS=5 npm run bench:login
+//   DATABASE_URL=postgres://... npm run bench:login      (else a throwaway embedded PostgreSQL)
+//
+// The floor is how many bcrypt.compare() per second this process completes at the
+// configured cost with as many calls in flight as the load test has connections, on
+// libuv's thread pool: the same pool the app's logins use, since the app runs in this
+// process. A login cannot be faster than one comparison, so logins/s ÷ floor says how
+// much the rest of the path costs (HTTP, validation, rate-limit upsert, user query,
+// JWT, refresh-token insert, serialization). Both are measured the same way (N
+// workers looping until a deadline, completions ÷ elapsed), alternating floor and app
+// phases so that background load hits both alike; the ratio reported is the median
+// of the rounds, each app phase against the mean of the floors around it.
+// Plain JS on the build output (`dist/`), like test/global-setup.js.
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import bcrypt from 'bcrypt';
+import { randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AppModule } from '../dist/src/app.module.js';
+import { configureApp, createFastifyAdapter } from '../dist/src/app.setup.js';
+import { loadConfig } from '../dist/src/config/app-config.js';
+import { startEmbeddedPostgres } from '../dist/src/database/embedded-postgres.js';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const poolSize = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
+const concurrency = Number(process.env.BENCH_CONNECTIONS ?? poolSize * 2);
+const PASSWORD = 'correct horse battery staple';
+
+async function main() {
+  const embedded = process.env.DATABASE_URL
+    ? undefined
+    : await startEmbeddedPostgres({ dataDir: join(await mkdtemp(join(tmpdir(), 'streamly-bench-')), 'pg'), persistent: false });
+  const config = loadConfig({
+    NODE_ENV: 'development',
+    BCRYPT_COST: '12',
+    LOG_LEVEL: 'warn',
+    ...process.env,
+    DATABASE_URL: process.env.DATABASE_URL ?? embedded.url,
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    INGEST_SECRET: randomBytes(32).toString('hex'),
+    // The PostgreSQL rate limiter stays on the path (one upsert per login) but never blocks.
+    AUTH_RATE_LIMIT_PER_MINUTE: '1000000',
+  });
+  const app = await NestFactory.create(AppModule.forRoot(config), createFastifyAdapter(config), { logger: ['error', 'warn'] });
+  configureApp(app, config);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const url = `http://127.0.0.1:${app.getHttpServer().address().port}`;
+
+  try {
+    const username = `bench_${randomBytes(4).toString('hex')}`;
+    const signUp = await post(`${url}/api/v1/users`, { username, email: `${username}@example.com`, password: PASSWORD });
+    if (signUp.status !== 201) throw new Error(`sign-up failed: ${signUp.status} ${await signUp.text()}`);
+    const hash = await bcrypt.hash(PASSWORD, config.bcryptCost);
+    const compare = async () => {
+      if (!(await bcrypt.compare(PASSWORD, hash))) throw new Error('bcrypt.compare failed');
+    };
+    const login = async () => {
+      const res = await post(`${url}/api/v1/auth/login`, { login: username, password: PASSWORD });
+      const body = await res.json();
+      if (res.status !== 200 || !body.accessToken) throw new Error(`login failed: ${res.status} ${JSON.stringify(body)}`);
+    };
+
+    log(`cost ${config.bcryptCost}, libuv pool ${poolSize}, ${concurrency} in flight, ${rounds} rounds of ${seconds} s phases`);
+    await rate(compare, 2); // warm-up
+    await rate(login, 2); // warm-up: JIT, database pool
+    const floors = [await rate(compare, seconds)];
+    const apps = [];
+    for (let round = 0; round < rounds; round++) {
+      apps.push(await rate(login, seconds));
+      floors.push(await rate(compare, seconds));
+      log(`round ${round + 1}: floor ${floors[round].toFixed(2)} → app ${apps[round].toFixed(2)} logins/s → floor ${floors[round + 1].toFixed(2)} compares/s`);
+    }
+    const ratios = apps.map((perSecond, i) => perSecond / ((floors[i] + floors[i + 1]) / 2));
+    const ratio = median(ratios);
+    const result = {
+      benchmark: 'login',
+      at: new Date().toISOString(),
+      bcryptCost: config.bcryptCost,
+      threadPool: poolSize,
+      concurrency,
+      seconds,
+      floorsPerSecond: floors.map(round2),
+      loginsPerSecond: apps.map(round2),
+      ratios: ratios.map((r) => Number(r.toFixed(3))),
+      ratio: Number(ratio.toFixed(3)),
+    };
+    log(`median ratio logins/s ÷ bcrypt floor: ${result.ratio} (target ≥ 0.9)`);
+    await mkdir(new URL('./results/', import.meta.url), { recursive: true });
+    await writeFile(new URL(`./results/login-${Date.now()}.json`, import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+    console.log(JSON.stringify(result));
+  } finally {
+    await app.close();
+    await embedded?.stop();
+  }
+}
+
+/** Completions per second with `concurrency` workers looping until the deadline. */
+async function rate(operation, durationSeconds) {
+  const started = performance.now();
+  const deadline = started + durationSeconds * 1000;
+  let done = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < deadline) {
+        await operation();
+        done++;
+      }
+    }),
+  );
+  return done / ((performance.now() - started) / 1000);
+}
+
+function post(url, body) {
+  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+const round2 = (value) => Number(value.toFixed(2));
+const log = (line) => console.error(`[bench:login] ${line}`);
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

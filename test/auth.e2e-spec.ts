@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import pg from 'pg';
 import { query } from './helpers/database.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import {
@@ -153,6 +154,51 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
       await t.http().post('/api/v1/auth/logout').send({ refreshToken: 'unknown-token' }).expect(401);
       await t.http().post('/api/v1/auth/refresh').send({ refreshToken: other.refreshToken }).expect(200);
       expectNestError((await t.http().post('/api/v1/auth/logout').send({}).expect(400)).body, 400);
+    });
+  });
+
+  describe('racing a password change (held open in another connection)', () => {
+    /** Runs `work` while another transaction has changed the password but not yet revoked or committed. */
+    async function duringPasswordChange<T>(userId: string, work: () => Promise<T>): Promise<{ result: T; waited: boolean }> {
+      const client = new pg.Client({ connectionString: t.config.databaseUrl });
+      client.on('error', () => undefined);
+      await client.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query(`UPDATE users SET password = '$2b$04$changedchangedchangedchangedchangedchangedchangedcha' WHERE id = $1`, [userId]);
+        let settled = false;
+        const pending = work().finally(() => (settled = true));
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        const waited = !settled;
+        await client.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, [userId]);
+        await client.query('COMMIT');
+        return { result: await pending, waited };
+      } finally {
+        await client.end();
+      }
+    }
+    const liveTokens = async (userId: string) =>
+      (await db('SELECT count(*)::int AS n FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL', [userId])).rows[0].n;
+
+    it('a login with the old password waits for it and is refused: no session outlives the change', async () => {
+      const user = await signUp(t);
+      const { result, waited } = await duringPasswordChange(user.id, async () =>
+        t.http().post('/api/v1/auth/login').send({ login: user.username, password: PASSWORD }),
+      );
+      expect(waited).toBe(true);
+      expect(result.status).toBe(401);
+      expect(await liveTokens(user.id)).toBe(0);
+    });
+
+    it('a refresh waits for it and is refused', async () => {
+      const user = await signUp(t);
+      const session = await login(t, user.username);
+      const { result, waited } = await duringPasswordChange(user.id, async () =>
+        t.http().post('/api/v1/auth/refresh').send({ refreshToken: session.refreshToken }),
+      );
+      expect(waited).toBe(true);
+      expect(result.status).toBe(401);
+      expect(await liveTokens(user.id)).toBe(0);
     });
   });
 

@@ -49,31 +49,57 @@ export class AuthService {
       ? await this.passwords.verify(dto.password, found.passwordHash)
       : await this.passwords.verifyAgainstDummy(dto.password);
     if (!found || !valid) throw new UnauthorizedException(INVALID_CREDENTIALS);
-    return this.startSession(found.user, randomUUID());
+
+    // Issued only if the hash just checked is still the stored one, under a share lock on the
+    // user: a password change in flight (which holds the row) makes this wait and then refuse,
+    // and one starting now waits for this insert and then revokes it. No session outlives a change.
+    const refreshToken = newRefreshToken();
+    const inserted = (await this.dataSource.query(
+      `WITH owner AS (SELECT id FROM users WHERE id = $1 AND password = $2 FOR SHARE)
+       INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)
+       SELECT id, $3, $4, now() + $5 * interval '1 second' FROM owner
+       RETURNING id`,
+      [found.user.id, found.passwordHash, randomUUID(), sha256(refreshToken), this.config.jwtRefreshTtlSeconds],
+    )) as unknown[];
+    if (inserted.length === 0) throw new UnauthorizedException(INVALID_CREDENTIALS);
+    return this.session(found.user, refreshToken);
   }
 
   /** Rotates: the presented token is revoked and a new one issued in the same family, atomically. */
   async refresh(refreshToken: string): Promise<Session> {
     const tokenHash = sha256(refreshToken);
-    const session = await this.dataSource.transaction(async (manager) => {
-      const tokens = manager.getRepository(RefreshToken);
-      const rotated = await tokens
+    const rotated = await this.dataSource.transaction(async (manager) => {
+      // The owner's row first, the lock order of password change and account deletion (user,
+      // then tokens): a change in flight is waited for, and then its revocation is seen below.
+      const [owner] = (await manager.query(
+        `SELECT u.id FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 FOR SHARE OF u`,
+        [tokenHash],
+      )) as { id: string }[];
+      if (!owner) return null;
+      const revoked = await manager
+        .getRepository(RefreshToken)
         .createQueryBuilder()
         .update()
         .set({ revokedAt: () => 'now()' })
         .where({ tokenHash, revokedAt: IsNull(), expiresAt: notExpired() })
-        .returning('user_id, family_id')
+        .returning('family_id')
         .execute();
-      const row = (rotated.raw as { user_id: string; family_id: string }[])[0];
-      if (!row) return null;
-      const user = await this.users.findById(row.user_id);
-      return user ? this.startSession(user, row.family_id, tokens) : null;
+      const familyId = (revoked.raw as { family_id: string }[])[0]?.family_id;
+      if (!familyId) return null;
+      const next = newRefreshToken();
+      await manager.query(
+        `INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)
+         VALUES ($1, $2, $3, now() + $4 * interval '1 second')`,
+        [owner.id, familyId, sha256(next), this.config.jwtRefreshTtlSeconds],
+      );
+      return { userId: owner.id, refreshToken: next };
     });
-    if (!session) {
+    const user = rotated && (await this.users.findById(rotated.userId));
+    if (!rotated || !user) {
       await this.revokeFamilyIfReused(tokenHash);
       throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
     }
-    return session;
+    return this.session(user, rotated.refreshToken);
   }
 
   /** Ends one session. A token that is not live (unknown, expired, already used) is a 401. */
@@ -89,17 +115,8 @@ export class AuthService {
     }
   }
 
-  private async startSession(user: User, familyId: string, tokens = this.tokens): Promise<Session> {
-    // 256 bits from the CSPRNG; only its hash is stored, so a database leak yields no usable token.
-    const refreshToken = randomBytes(32).toString('base64url');
-    await tokens.insert({
-      userId: user.id,
-      familyId,
-      tokenHash: sha256(refreshToken),
-      // The database's clock, like every expiry check against these rows.
-      expiresAt: () => `now() + interval '${this.config.jwtRefreshTtlSeconds} seconds'`,
-    });
-    // iss, aud, exp and HS256 come from AccessTokenModule's signOptions.
+  /** iss, aud, exp and HS256 come from AccessTokenModule's signOptions. */
+  private async session(user: User, refreshToken: string): Promise<Session> {
     const accessToken = await this.jwt.signAsync({ sub: user.id, typ: 'access' });
     return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: this.config.jwtAccessTtlSeconds, user };
   }
@@ -111,9 +128,15 @@ export class AuthService {
       where: { tokenHash, revokedAt: Not(IsNull()) },
     });
     if (!reused) return;
-    await this.tokens.update({ familyId: reused.familyId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
-    this.logger.warn(`Refresh token reuse detected for user ${reused.userId}: session family revoked`);
+    const result = await this.tokens.update({ familyId: reused.familyId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+    // Nothing left to revoke (logged out, password changed): a stale token, not a stolen one.
+    if (result.affected) this.logger.warn(`Refresh token reuse detected for user ${reused.userId}: session family revoked`);
   }
+}
+
+/** 256 bits from the CSPRNG, URL-safe. Only its SHA-256 is stored: a database leak yields no usable token. */
+function newRefreshToken(): string {
+  return randomBytes(32).toString('base64url');
 }
 
 /** Compared with the database's clock, the one that set the expiry. */

@@ -92,8 +92,10 @@ export class UsersService {
     }
     const passwordHash = await this.passwords.hash(dto.newPassword);
     await this.dataSource.transaction(async (manager) => {
-      const result = await manager.update(User, { id }, { passwordHash });
-      if (!result.affected) throw new UnauthorizedException(STALE_TOKEN_MESSAGE);
+      // The user row first (logins and refreshes lock it too), and only if the hash just
+      // checked is still current: a concurrent change wins, this one is refused.
+      const result = await manager.update(User, { id, passwordHash: current.passwordHash }, { passwordHash });
+      if (!result.affected) throw new UnauthorizedException('current password is incorrect');
       await manager.update(RefreshToken, { userId: id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
     });
   }

@@ -1,10 +1,12 @@
 import { Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { getStorageToken } from '@nestjs/throttler';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { AuthenticatedUser } from '../src/auth/authenticated-user.js';
 import { CurrentUser } from '../src/auth/current-user.decorator.js';
 import { JwtAuthGuard } from '../src/auth/jwt-auth.guard.js';
+import type { PostgresThrottlerStorage } from '../src/auth/postgres-throttler.storage.js';
 import { query } from './helpers/database.js';
 import { baseUrl, startTestApp, type TestApp } from './helpers/app.js';
 import { bearer, expectNestError, login, PASSWORD, signUp, uniqueName } from './helpers/accounts.js';
@@ -92,6 +94,20 @@ describe('abuse: login and sign-up rate limit (shared in PostgreSQL)', () => {
     for (let i = 0; i < 3; i++) expect((await attempt(proxied, { 'X-Forwarded-For': '203.0.113.7' })).status).toBe(401);
     expect((await attempt(proxied, { 'X-Forwarded-For': '203.0.113.7' })).status).toBe(429);
     expect((await attempt(proxied, { 'X-Forwarded-For': '203.0.113.8' })).status).toBe(401);
+  });
+
+  it('the periodic sweep deletes only counters whose window and block are over', async () => {
+    await query(
+      a.config.databaseUrl,
+      `INSERT INTO rate_limits (key, hits, expires_at, blocked_until) VALUES
+         ('old', 1, now() - interval '1 minute', NULL),
+         ('old-block', 9, now() - interval '1 minute', now() - interval '1 second'),
+         ('blocked', 9, now() - interval '1 minute', now() + interval '1 minute'),
+         ('live', 1, now() + interval '1 minute', NULL)`,
+    );
+    await a.app.get<PostgresThrottlerStorage>(getStorageToken()).deleteExpired();
+    const { rows } = await query(a.config.databaseUrl, 'SELECT key FROM rate_limits ORDER BY key');
+    expect(rows.map((r) => r.key)).toEqual(['blocked', 'live']);
   });
 
   it('never throttles probes or the other account routes', async () => {

@@ -46,7 +46,7 @@ export class PostgresThrottlerStorage implements ThrottlerStorage, OnModuleDestr
   constructor(private readonly dataSource: DataSource) {}
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number): Promise<ThrottlerStorageRecord> {
-    this.sweepTimer ??= setInterval(() => void this.sweep(), SWEEP_INTERVAL_MS).unref();
+    this.sweepTimer ??= setInterval(() => void this.deleteExpired(), SWEEP_INTERVAL_MS).unref();
     const [row] = (await this.dataSource.query(INCREMENT, [key, Math.ceil(ttl), limit, Math.ceil(blockDuration)])) as {
       hits: number;
       expires_in: number;
@@ -65,7 +65,7 @@ export class PostgresThrottlerStorage implements ThrottlerStorage, OnModuleDestr
   }
 
   /** Counters of clients that stopped coming back; any instance may do it, it is idempotent. */
-  private async sweep(): Promise<void> {
+  async deleteExpired(): Promise<void> {
     try {
       await this.dataSource.query(
         `DELETE FROM rate_limits WHERE expires_at < now() AND (blocked_until IS NULL OR blocked_until < now())`,

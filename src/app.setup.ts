@@ -17,6 +17,8 @@ export function createFastifyAdapter(config: ResolvedConfig): FastifyAdapter {
     requestTimeout: 30_000,
     // Fastify's router rejects a malformed URL (400) or an over-long parameter (414)
     // before Nest sees the request, in Fastify's own error shape; answer in Nest's.
+    // (Replaces the adapter's handler, which only adds the headers of Nest's built-in
+    // security hook; this app does not enable it.)
     frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
       const statusCode = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
       void reply.code(statusCode).send({ statusCode, message: error.message, error: STATUS_CODES[statusCode] });

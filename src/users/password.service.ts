@@ -48,7 +48,7 @@ export class PasswordService implements OnModuleInit {
 }
 
 /** A counting semaphore: at most `free` tasks at once, the others started in arrival order. */
-class Slots {
+export class Slots {
   private readonly waiting: (() => void)[] = [];
 
   constructor(private free: number) {}

@@ -13,7 +13,10 @@ export default {
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
+    // CommonJS packages that require() ESM-only Nest 12 (see test/support/cjs-to-esm.transform.js).
+    '/node_modules/@nestjs/throttler/.+\\.js$': '<rootDir>/test/support/cjs-to-esm.transform.js',
   },
+  transformIgnorePatterns: ['/node_modules/(?!@nestjs/throttler/)'],
   globalSetup: '<rootDir>/test/global-setup.js',
   globalTeardown: '<rootDir>/test/global-teardown.js',
   testTimeout: 60_000,

@@ -1,5 +1,6 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { AuthModule } from './auth/auth.module.js';
 import { AccessTokenModule } from './auth/jwt.module.js';
 import { DatabaseExceptionFilter } from './common/database-exception.filter.js';
 import { RejectNulPipe } from './common/reject-nul.pipe.js';
@@ -11,6 +12,7 @@ import { IngestModule } from './ingest/ingest.module.js';
 import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { StreamsModule } from './streams/streams.module.js';
+import { UsersModule } from './users/users.module.js';
 
 /**
  * Global pipes and filters are providers here (not `app.useGlobal*` in main.ts),
@@ -28,6 +30,8 @@ export class AppModule {
         MetricsModule,
         AccessTokenModule,
         HealthModule,
+        UsersModule,
+        AuthModule,
         StreamsModule,
         IngestModule,
       ],

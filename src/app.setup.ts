@@ -2,6 +2,8 @@ import helmet from '@fastify/helmet';
 import { RequestMethod } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
 import type { ResolvedConfig } from './config/app-config.js';
 import { setupApiDocs } from './docs/api-docs.js';
 import { logRequestCompleted, requestId, rootLogger } from './logging/logging.options.js';
@@ -21,6 +23,14 @@ export function createFastifyAdapter(config: ResolvedConfig): FastifyAdapter {
     logController: new LogController({ disableRequestLogging: true }),
     // X-Request-ID when sane, else a UUID; logged with every line of the request and echoed back.
     genReqId: requestId,
+    // Fastify's router rejects a malformed URL (400) or an over-long parameter (414)
+    // before Nest sees the request, in Fastify's own error shape; answer in Nest's.
+    // (Replaces the adapter's handler, which only adds the headers of Nest's built-in
+    // security hook; this app does not enable it.)
+    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+      const statusCode = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
+      void reply.code(statusCode).send({ statusCode, message: error.message, error: STATUS_CODES[statusCode] });
+    },
   });
   const fastify = adapter.getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {

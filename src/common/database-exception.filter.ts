@@ -6,23 +6,32 @@ import {
   HttpException,
   Logger,
   ServiceUnavailableException,
+  UnauthorizedException,
 } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
+import { STATUS_CODES } from 'node:http';
 import { QueryFailedError } from 'typeorm';
 import { isDatabaseUnavailable } from '../database/database-errors.js';
 
 /** What a client reads when a unique index rejects its write; keyed by index name. */
 const UNIQUE_VIOLATION_MESSAGES: Record<string, string> = {
   idx_users_username: 'username is already taken',
-  idx_users_username_lower: 'username is already taken',
   idx_users_email: 'email is already registered',
 };
 
 /**
- * Turns database errors into the HTTP answers the contract promises: a unique
- * violation is a 409 (the constraint decides, not a read-then-write), an
- * unreachable or overloaded database is a 503, and neither ever leaks driver
- * or SQL text. Everything else falls through to Nest's default handling.
+ * Foreign keys whose parent is the calling user: a write failing on one means the
+ * account behind a still-valid access token was deleted meanwhile, which is the
+ * same answer as for any token that no longer names a user.
+ */
+const CALLER_FOREIGN_KEYS = new Set(['fk_streams_user_id', 'fk_refresh_tokens_user_id']);
+
+/**
+ * Turns errors into the HTTP answers the contract promises: a unique violation is
+ * a 409 (the constraint decides, not a read-then-write), a value the database
+ * rejects is a 400, an unreachable or overloaded database is a 503, and none ever
+ * leaks driver or SQL text. HttpExceptions get Nest's full error shape. Anything
+ * else falls through to Nest's default handling (logged, 500).
  */
 @Catch()
 export class DatabaseExceptionFilter extends BaseExceptionFilter {
@@ -33,21 +42,44 @@ export class DatabaseExceptionFilter extends BaseExceptionFilter {
   }
 
   private translate(exception: unknown): unknown {
+    if (exception instanceof HttpException) return withErrorName(exception);
     // Not `instanceof Error`: socket errors come from Node's own realm, where that is false under jest.
-    if (exception instanceof HttpException || typeof exception !== 'object' || exception === null) return exception;
+    if (typeof exception !== 'object' || exception === null) return exception;
     const driverError = exception instanceof QueryFailedError ? (exception.driverError as { code?: string; constraint?: string }) : exception;
     const code = (driverError as { code?: string }).code ?? '';
+    const constraint = (driverError as { constraint?: string }).constraint ?? '';
 
     if (code === '23505') {
-      const constraint = (driverError as { constraint?: string }).constraint ?? '';
       return new ConflictException(UNIQUE_VIOLATION_MESSAGES[constraint] ?? 'resource already exists');
     }
-    // Invalid byte sequence (e.g. NUL) or a value the column cannot hold: the client's input, not our fault.
-    if (code === '22021' || code === '22001' || code === '22P02') return new BadRequestException('invalid characters or value in input');
+    if (code === '23503') {
+      if (CALLER_FOREIGN_KEYS.has(constraint)) return new UnauthorizedException('missing or invalid access token');
+      return new ConflictException('the referenced resource does not exist or is still in use');
+    }
+    // Class 22 (data exception: NUL bytes, too long, out of range, bad format) and
+    // not-null / check violations: the client's values, not our fault.
+    if (code.startsWith('22') || code === '23502' || code === '23514') {
+      return new BadRequestException('invalid characters or value in input');
+    }
     if (isDatabaseUnavailable(exception)) {
       this.logger.warn(`Database unavailable: ${code || (exception as Error).message}`);
       return new ServiceUnavailableException('database unavailable, try again shortly');
     }
     return exception;
   }
+}
+
+/**
+ * Nest's named exceptions answer `{statusCode, message, error}`; a bare
+ * `new HttpException('text', status)` answers without `error`. That is how Nest
+ * maps Fastify's own errors (413 body too large, 400 malformed JSON, 415) and how
+ * @nestjs/throttler throws its 429, so those get the status text added here.
+ */
+function withErrorName(exception: HttpException): HttpException {
+  const body = exception.getResponse();
+  if (typeof body !== 'string') return exception;
+  const status = exception.getStatus();
+  return new HttpException({ statusCode: status, message: body, error: STATUS_CODES[status] ?? 'Error' }, status, {
+    cause: exception,
+  });
 }

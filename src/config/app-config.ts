@@ -23,6 +23,8 @@ export interface AppConfig {
   jwtRefreshTtlSeconds: number;
   ingestSecret: string | undefined;
   bcryptCost: number;
+  /** libuv's thread pool size (its own variable, read here so it is validated and visible); bcrypt runs there. */
+  uvThreadPoolSize: number;
   authRateLimitPerMinute: number;
   streamDefaultTtlSeconds: number;
   streamSweepIntervalSeconds: number;
@@ -146,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jwtRefreshTtlSeconds: int('JWT_REFRESH_TTL_SECONDS', 2_592_000, 60, 31_536_000),
     ingestSecret: secret('INGEST_SECRET'),
     bcryptCost,
+    uvThreadPoolSize: int('UV_THREADPOOL_SIZE', 4, 1, 1024),
     authRateLimitPerMinute: int('AUTH_RATE_LIMIT_PER_MINUTE', 10, 0, 1_000_000),
     streamDefaultTtlSeconds: int('STREAM_DEFAULT_TTL_SECONDS', 604_800, 60, 31_536_000),
     streamSweepIntervalSeconds: int('STREAM_SWEEP_INTERVAL_SECONDS', 60, 1, 86_400),

@@ -3,14 +3,17 @@ import type { Relation } from 'typeorm';
 import type { Stream } from '../streams/stream.entity.js';
 
 @Entity({ name: 'users' })
+// Usernames are unique ignoring case: an expression index TypeORM cannot describe,
+// created by migration 1700000001000 and only named here so schema sync leaves it alone.
+@Index('idx_users_username', { synchronize: false })
 export class User {
   @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_users' })
   id: string;
 
-  @Index('idx_users_username', { unique: true })
   @Column({ type: 'varchar', length: 50 })
   username: string;
 
+  /** Stored lower-cased, so this plain unique index is case-insensitive too. */
   @Index('idx_users_email', { unique: true })
   @Column({ type: 'varchar', length: 255 })
   email: string;

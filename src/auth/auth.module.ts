@@ -1,0 +1,37 @@
+import { Module } from '@nestjs/common';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { ResolvedConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { UsersModule } from '../users/users.module.js';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { PostgresThrottlerStorage } from './postgres-throttler.storage.js';
+import { RefreshToken } from './refresh-token.entity.js';
+
+/**
+ * Login, refresh, logout; and the rate limit for login and sign-up. ThrottlerModule
+ * is global, so UsersController's sign-up can use ThrottlerGuard too. No guard is
+ * registered globally: only routes that opt in (`@UseGuards(ThrottlerGuard)`) are
+ * limited, never probes, metrics or ingest hooks.
+ */
+@Module({
+  imports: [
+    UsersModule,
+    TypeOrmModule.forFeature([RefreshToken]),
+    ThrottlerModule.forRootAsync({
+      inject: [APP_CONFIG, DataSource],
+      useFactory: (config: ResolvedConfig, dataSource: DataSource) => ({
+        // One window per client IP (Fastify's request.ip, which honours TRUST_PROXY) and route.
+        throttlers: [{ ttl: 60_000, limit: config.authRateLimitPerMinute }],
+        skipIf: () => config.authRateLimitPerMinute === 0,
+        errorMessage: 'too many attempts, try again later',
+        storage: new PostgresThrottlerStorage(dataSource),
+      }),
+    }),
+  ],
+  controllers: [AuthController],
+  providers: [AuthService],
+})
+export class AuthModule {}

@@ -1,0 +1,147 @@
+import { Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { JwtService } from '@nestjs/jwt';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { DataSource, IsNull, Not, Raw, Repository } from 'typeorm';
+import type { ResolvedConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+import { PasswordService } from '../users/password.service.js';
+import type { User } from '../users/user.entity.js';
+import { UsersService } from '../users/users.service.js';
+import type { LoginDto } from './dto/login.dto.js';
+import { RefreshToken } from './refresh-token.entity.js';
+
+/** One answer for an unknown login and a wrong password, so neither reveals which accounts exist. */
+export const INVALID_CREDENTIALS = 'invalid login or password';
+export const INVALID_REFRESH_TOKEN = 'invalid or expired refresh token';
+
+export interface Session {
+  accessToken: string;
+  refreshToken: string;
+  tokenType: 'Bearer';
+  expiresIn: number;
+  user: User;
+}
+
+/**
+ * Sessions: a short-lived JWT access token plus an opaque refresh token that is
+ * stored only as its SHA-256 hash, works once (each refresh rotates it within its
+ * family) and, when a rotated one comes back, takes the whole family down with it:
+ * either the client or a thief holds a copy, and we cannot tell which.
+ */
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger('Auth');
+
+  constructor(
+    private readonly users: UsersService,
+    private readonly passwords: PasswordService,
+    private readonly jwt: JwtService,
+    @InjectRepository(RefreshToken) private readonly tokens: Repository<RefreshToken>,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
+  ) {}
+
+  /** An unknown login costs one bcrypt comparison too (against a dummy hash), like a wrong password. */
+  async login(dto: LoginDto): Promise<Session> {
+    const found = await this.users.findCredentials(dto.login);
+    const valid = found
+      ? await this.passwords.verify(dto.password, found.passwordHash)
+      : await this.passwords.verifyAgainstDummy(dto.password);
+    if (!found || !valid) throw new UnauthorizedException(INVALID_CREDENTIALS);
+
+    // Issued only if the hash just checked is still the stored one, under a share lock on the
+    // user: a password change in flight (which holds the row) makes this wait and then refuse,
+    // and one starting now waits for this insert and then revokes it. No session outlives a change.
+    const refreshToken = newRefreshToken();
+    const inserted = (await this.dataSource.query(
+      `WITH owner AS (SELECT id FROM users WHERE id = $1 AND password = $2 FOR SHARE)
+       INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)
+       SELECT id, $3, $4, now() + $5 * interval '1 second' FROM owner
+       RETURNING id`,
+      [found.user.id, found.passwordHash, randomUUID(), sha256(refreshToken), this.config.jwtRefreshTtlSeconds],
+    )) as unknown[];
+    if (inserted.length === 0) throw new UnauthorizedException(INVALID_CREDENTIALS);
+    return this.session(found.user, refreshToken);
+  }
+
+  /** Rotates: the presented token is revoked and a new one issued in the same family, atomically. */
+  async refresh(refreshToken: string): Promise<Session> {
+    const tokenHash = sha256(refreshToken);
+    const rotated = await this.dataSource.transaction(async (manager) => {
+      // The owner's row first, the lock order of password change and account deletion (user,
+      // then tokens): a change in flight is waited for, and then its revocation is seen below.
+      const [owner] = (await manager.query(
+        `SELECT u.id FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 FOR SHARE OF u`,
+        [tokenHash],
+      )) as { id: string }[];
+      if (!owner) return null;
+      const revoked = await manager
+        .getRepository(RefreshToken)
+        .createQueryBuilder()
+        .update()
+        .set({ revokedAt: () => 'now()' })
+        .where({ tokenHash, revokedAt: IsNull(), expiresAt: notExpired() })
+        .returning('family_id')
+        .execute();
+      const familyId = (revoked.raw as { family_id: string }[])[0]?.family_id;
+      if (!familyId) return null;
+      const next = newRefreshToken();
+      await manager.query(
+        `INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)
+         VALUES ($1, $2, $3, now() + $4 * interval '1 second')`,
+        [owner.id, familyId, sha256(next), this.config.jwtRefreshTtlSeconds],
+      );
+      return { userId: owner.id, refreshToken: next };
+    });
+    const user = rotated && (await this.users.findById(rotated.userId));
+    if (!rotated || !user) {
+      await this.revokeFamilyIfReused(tokenHash);
+      throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
+    }
+    return this.session(user, rotated.refreshToken);
+  }
+
+  /** Ends one session. A token that is not live (unknown, expired, already used) is a 401. */
+  async logout(refreshToken: string): Promise<void> {
+    const tokenHash = sha256(refreshToken);
+    const result = await this.tokens.update(
+      { tokenHash, revokedAt: IsNull(), expiresAt: notExpired() },
+      { revokedAt: () => 'now()' },
+    );
+    if (!result.affected) {
+      await this.revokeFamilyIfReused(tokenHash);
+      throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
+    }
+  }
+
+  /** iss, aud, exp and HS256 come from AccessTokenModule's signOptions. */
+  private async session(user: User, refreshToken: string): Promise<Session> {
+    const accessToken = await this.jwt.signAsync({ sub: user.id, typ: 'access' });
+    return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: this.config.jwtAccessTtlSeconds, user };
+  }
+
+  /** A revoked token presented again: rotation already replaced it, so someone holds a copy. */
+  private async revokeFamilyIfReused(tokenHash: string): Promise<void> {
+    const reused = await this.tokens.findOne({
+      select: { familyId: true, userId: true },
+      where: { tokenHash, revokedAt: Not(IsNull()) },
+    });
+    if (!reused) return;
+    const result = await this.tokens.update({ familyId: reused.familyId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+    // Nothing left to revoke (logged out, password changed): a stale token, not a stolen one.
+    if (result.affected) this.logger.warn(`Refresh token reuse detected for user ${reused.userId}: session family revoked`);
+  }
+}
+
+/** 256 bits from the CSPRNG, URL-safe. Only its SHA-256 is stored: a database leak yields no usable token. */
+function newRefreshToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Compared with the database's clock, the one that set the expiry. */
+const notExpired = () => Raw((column) => `${column} > now()`);
+
+function sha256(value: string): string {
+  return createHash('sha256').update(value, 'utf8').digest('hex');
+}

@@ -1,0 +1,67 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import bcrypt from 'bcrypt';
+import { randomBytes } from 'node:crypto';
+import type { ResolvedConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
+
+/**
+ * bcrypt at the configured cost. Always the async API: hashing runs on libuv's
+ * thread pool, so the event loop keeps serving while a password is checked.
+ *
+ * At most pool size − 1 bcrypt jobs run at once (the rest wait here, in order).
+ * The pool also serves the database driver: pg's SCRAM handshake (WebCrypto) and
+ * DNS lookups for a new connection. Queued behind a burst of logins they took over
+ * DB_CONNECT_TIMEOUT_MS and logins failed with 503 (seen in bench:login at cost 12).
+ * With cores < pool size this costs no bcrypt throughput; otherwise raise
+ * UV_THREADPOOL_SIZE, which raises this limit with it.
+ */
+@Injectable()
+export class PasswordService implements OnModuleInit {
+  /**
+   * Compared against when a login names no user, so that answer costs the same
+   * bcrypt work as a wrong password. Made at startup, at the configured cost.
+   */
+  private dummyHash: string;
+  private readonly slots: Slots;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: ResolvedConfig) {
+    this.slots = new Slots(Math.max(1, config.uvThreadPoolSize - 1));
+  }
+
+  async onModuleInit(): Promise<void> {
+    this.dummyHash = await this.hash(randomBytes(16).toString('hex'));
+  }
+
+  hash(password: string): Promise<string> {
+    return this.slots.run(() => bcrypt.hash(password, this.config.bcryptCost));
+  }
+
+  verify(password: string, hash: string): Promise<boolean> {
+    return this.slots.run(() => bcrypt.compare(password, hash));
+  }
+
+  /** Spends one comparison's worth of time and answers false. */
+  async verifyAgainstDummy(password: string): Promise<false> {
+    await this.verify(password, this.dummyHash);
+    return false;
+  }
+}
+
+/** A counting semaphore: at most `free` tasks at once, the others started in arrival order. */
+export class Slots {
+  private readonly waiting: (() => void)[] = [];
+
+  constructor(private free: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.free > 0) this.free--;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free++;
+    }
+  }
+}

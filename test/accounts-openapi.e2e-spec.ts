@@ -1,0 +1,32 @@
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { startTestApp, type TestApp } from './helpers/app.js';
+
+/** The account routes document every status code of API.md, and their shapes. */
+describe('accounts: OpenAPI description', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { AUTH_RATE_LIMIT_PER_MINUTE: '0' } });
+  });
+  afterAll(() => t.close());
+
+  it('lists each route with the status codes of the contract', () => {
+    const document = SwaggerModule.createDocument(t.app, new DocumentBuilder().addBearerAuth().build());
+    const codes = (path: string, method: string) => Object.keys(document.paths[path]?.[method as 'get']?.responses ?? {}).sort();
+    expect(codes('/api/v1/users', 'post')).toEqual(['201', '400', '409', '429']);
+    expect(codes('/api/v1/auth/login', 'post')).toEqual(['200', '400', '401', '429']);
+    expect(codes('/api/v1/auth/refresh', 'post')).toEqual(['200', '400', '401']);
+    expect(codes('/api/v1/auth/logout', 'post')).toEqual(['204', '400', '401']);
+    expect(codes('/api/v1/users/me', 'get')).toEqual(['200', '401']);
+    expect(codes('/api/v1/users/me', 'patch')).toEqual(['200', '400', '401', '409']);
+    expect(codes('/api/v1/users/me/password', 'put')).toEqual(['204', '400', '401']);
+    expect(codes('/api/v1/users/me', 'delete')).toEqual(['204', '401']);
+    expect(codes('/api/v1/users/{username}', 'get')).toEqual(['200', '404']);
+    expect(document.paths['/api/v1/users/me'].get?.security).toEqual([{ bearer: [] }]);
+
+    const schemas = document.components?.schemas as Record<string, { properties: Record<string, unknown> }>;
+    expect(Object.keys(schemas.UserResponse.properties).sort()).toEqual(['createdAt', 'email', 'firstName', 'id', 'lastName', 'username']);
+    expect(Object.keys(schemas.PublicUserResponse.properties).sort()).toEqual(['createdAt', 'firstName', 'id', 'lastName', 'username']);
+    expect(Object.keys(schemas.SessionResponse.properties).sort()).toEqual(['accessToken', 'expiresIn', 'refreshToken', 'tokenType', 'user']);
+    expect(Object.keys(schemas.CreateUserDto.properties).sort()).toEqual(['email', 'firstName', 'lastName', 'password', 'username']);
+  });
+});

@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { startApiProcess, type ApiProcess } from './helpers/api-process.js';
-import { createDatabase } from './helpers/database.js';
+import { createDatabase, query } from './helpers/database.js';
 import { timedFetch } from './helpers/http.js';
 
 /**
  * Captures everything the real process writes (LOG_LEVEL=debug, the most it ever logs)
  * while requests carry every kind of secret the API handles, and finds none of them.
- * To be extended to the full sign-up / login / create-stream / publish flow once those
- * routes exist: add the requests, keep the secret list and the final assertion.
+ * The second test runs the real user journey and looks for the real secrets it produced.
  */
 describe('log redaction (node dist/src/main.js, LOG_LEVEL=debug)', () => {
   let api: ApiProcess;
@@ -81,6 +80,64 @@ describe('log redaction (node dist/src/main.js, LOG_LEVEL=debug)', () => {
     const everything = api.output.join('\n');
     for (const [name, value] of Object.entries(secrets)) {
       expect({ name, found: everything.includes(value) }).toEqual({ name, found: false });
+    }
+  });
+
+  it('a full sign-up / login / refresh / create-stream / publish / rotate / password-change journey leaves none of its secrets in the logs', async () => {
+    const before = api.output.length;
+    const call = async (method: string, path: string, body?: unknown, token?: string, form?: string) => {
+      const headers: Record<string, string> = {};
+      if (token) headers.Authorization = `Bearer ${token}`;
+      if (body !== undefined) headers['Content-Type'] = 'application/json';
+      if (form !== undefined) headers['Content-Type'] = 'application/x-www-form-urlencoded';
+      return timedFetch(`${api.url}${path}`, { method, headers, body: form ?? (body === undefined ? undefined : JSON.stringify(body)) });
+    };
+    const password = `Journey-${randomBytes(12).toString('hex')}`;
+    const newPassword = `Journey2-${randomBytes(12).toString('hex')}`;
+
+    expect((await call('POST', '/api/v1/users', { username: 'journey', email: 'journey@example.com', password })).status).toBe(201);
+    const login = await call('POST', '/api/v1/auth/login', { login: 'journey@example.com', password });
+    expect(login.status).toBe(200);
+    const session = login.body as { accessToken: string; refreshToken: string };
+    const refreshed = await call('POST', '/api/v1/auth/refresh', { refreshToken: session.refreshToken });
+    expect(refreshed.status).toBe(200);
+    const { accessToken, refreshToken } = refreshed.body as { accessToken: string; refreshToken: string };
+
+    const created = await call('POST', '/api/v1/streams', { expiresInSeconds: 3600 }, accessToken);
+    expect(created.status).toBe(201);
+    const stream = created.body as { id: string; streamKey: string };
+    const hook = (name: string, clientId: number, callName: string) =>
+      call('POST', `/api/v1/ingest/nginx/${callName}?secret=${ingestSecret}`, undefined, undefined, `app=live&call=${callName}&name=${stream.streamKey}&clientid=${clientId}&addr=127.0.0.1`);
+    expect((await hook(stream.streamKey, 41, 'on_publish')).status).toBe(200);
+    expect((await hook(stream.streamKey, 41, 'on_update')).status).toBe(200);
+    expect((await call('GET', `/api/v1/ingest/keys/${stream.streamKey}?secret=${ingestSecret}`)).status).toBe(200);
+    expect((await hook(stream.streamKey, 41, 'on_publish_done')).status).toBe(200);
+    const rotated = await call('POST', `/api/v1/streams/${stream.id}/key`, undefined, accessToken);
+    expect(rotated.status).toBe(200);
+    const newKey = (rotated.body as { streamKey: string }).streamKey;
+    expect((await call('PUT', '/api/v1/users/me/password', { currentPassword: password, newPassword }, accessToken)).status).toBe(204);
+    // A refresh token that stopped working, and a wrong password: failures must not leak either.
+    expect((await call('POST', '/api/v1/auth/refresh', { refreshToken })).status).toBe(401);
+    expect((await call('POST', '/api/v1/auth/login', { login: 'journey', password })).status).toBe(401);
+
+    const { rows } = await query(database.url, `SELECT password FROM users WHERE username = 'journey'`);
+    const journeySecrets = {
+      password,
+      newPassword,
+      passwordHash: rows[0].password as string,
+      firstAccessToken: session.accessToken,
+      firstRefreshToken: session.refreshToken,
+      accessToken,
+      refreshToken,
+      streamKey: stream.streamKey,
+      rotatedStreamKey: newKey,
+      ingestSecret,
+    };
+    await new Promise((resolve) => setTimeout(resolve, 300)); // let the last log lines arrive
+    const logged = api.output.slice(before).join('\n');
+    expect(logged).toContain('request completed');
+    for (const [name, value] of Object.entries(journeySecrets)) {
+      expect({ name, found: logged.includes(value) }).toEqual({ name, found: false });
     }
   });
 });

@@ -21,7 +21,7 @@ describe('abuse: login and sign-up rate limit (shared in PostgreSQL)', () => {
   beforeAll(async () => {
     a = await startTestApp({ env: { AUTH_RATE_LIMIT_PER_MINUTE: '3' } });
     // A second instance on the same database: limits must hold across instances.
-    b = await startTestApp({ env: { AUTH_RATE_LIMIT_PER_MINUTE: '3', DATABASE_URL: a.config.databaseUrl } });
+    b = await startTestApp({ env: { AUTH_RATE_LIMIT_PER_MINUTE: '3' }, sameDatabaseAs: a });
     proxied = await startTestApp({ env: { AUTH_RATE_LIMIT_PER_MINUTE: '3', TRUST_PROXY: 'true' } });
   });
   afterAll(async () => {

@@ -315,7 +315,7 @@ describe('streams (owner routes, real PostgreSQL)', () => {
       await t.http().patch(`/api/v1/streams/${disabled.id}`).set(dave.auth).send({ status: 'disabled' }).expect(200);
 
       // Two instances sweeping at once split the rows between them (FOR UPDATE SKIP LOCKED).
-      const other = await startTestApp({ env: { DATABASE_URL: t.config.databaseUrl } });
+      const other = await startTestApp({ sameDatabaseAs: t });
       try {
         await Promise.all([t.app.get(StreamsSweep).runOnce(), other.app.get(StreamsSweep).runOnce()]);
       } finally {
@@ -331,7 +331,7 @@ describe('streams (owner routes, real PostgreSQL)', () => {
     });
 
     it('runs by itself every STREAM_SWEEP_INTERVAL_SECONDS', async () => {
-      const fast = await startTestApp({ env: { DATABASE_URL: t.config.databaseUrl, STREAM_SWEEP_INTERVAL_SECONDS: '1' } });
+      const fast = await startTestApp({ env: { STREAM_SWEEP_INTERVAL_SECONDS: '1' }, sameDatabaseAs: t });
       try {
         const stream = await create(alice);
         await expireInDatabase(stream.id);

@@ -47,6 +47,8 @@ export interface TestAppOptions {
   listen?: boolean;
   /** Test-only controllers mounted next to the app's own (under /api/v1), e.g. to reach the database. */
   controllers?: Type<unknown>[];
+  /** A second instance on another app's database, connected the same way (directly or through PgBouncer). */
+  sameDatabaseAs?: TestApp;
 }
 
 /**
@@ -54,7 +56,11 @@ export interface TestAppOptions {
  * adapter, migrations — on a fresh database of its own (unless env names one).
  */
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
-  const env = options.env ?? {};
+  const shared = options.sameDatabaseAs?.config;
+  const env = {
+    ...(shared ? { DATABASE_URL: shared.databaseUrl, DB_PGBOUNCER: String(shared.dbPgBouncer), MIGRATIONS_RUN: String(shared.migrationsRun) } : {}),
+    ...options.env,
+  };
   const database = env.DATABASE_URL ? undefined : await createDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',

@@ -3,12 +3,16 @@ import { DataSource } from 'typeorm';
 import { resolveConfig } from './src/bootstrap.js';
 import { loadConfig } from './src/config/app-config.js';
 import { databaseOptions } from './src/database/database.options.js';
+import { installLogger } from './src/logging/logging.options.js';
 
 /**
  * The DataSource the TypeORM CLI uses (`npm run migration:run` and friends): the
  * same options object as the app. With DATABASE_URL unset it starts the same
  * embedded PostgreSQL as `npm start` (./.data/postgres), stopped when the CLI exits.
  */
-const { config } = await resolveConfig(loadConfig());
+const parsed = loadConfig();
+// The same JSON logs as the app (the embedded PostgreSQL's own chatter stays at debug).
+installLogger({ logLevel: parsed.logLevel, nodeEnv: parsed.nodeEnv });
+const { config } = await resolveConfig(parsed);
 
 export default new DataSource(databaseOptions(config));

@@ -1,5 +1,4 @@
 import { DataSource } from 'typeorm';
-import { IngestService } from '../src/ingest/ingest.service.js';
 import { StreamsSweep } from '../src/streams/streams-sweep.service.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { createUser, type TestUser } from './helpers/users.js';

@@ -22,7 +22,6 @@ describeWithTools('nginx-rtmp with a real RTMP publisher', ['nginx', RTMP_MODULE
   let owner: TestUser;
   let dir: string;
   let rtmpPort: number;
-  let nginx: ChildProcess;
   const children = new Set<ChildProcess>();
 
   beforeAll(async () => {
@@ -58,7 +57,7 @@ server {
 }
 `,
     );
-    nginx = track(spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] }));
+    track(spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] }));
     await waitFor(async () => (await readFile(join(dir, 'nginx.pid'), 'utf8').catch(() => '')).trim() !== '', 5000, 'nginx did not start');
   });
 

@@ -1,26 +1,16 @@
-import { Controller, ForbiddenException, Get, NotFoundException, Param, UseGuards } from '@nestjs/common';
+import { ForbiddenException, Get, NotFoundException, Param } from '@nestjs/common';
 import {
-  ApiBearerAuth,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiQuery,
-  ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { KeyLookupDto, KeyRefusalDto } from './dto/key-lookup.dto.js';
-import { IngestAdapter, REFUSAL_MESSAGES } from './ingest-decision.js';
-import { IngestSecretGuard } from './ingest-secret.guard.js';
+import { REFUSAL_MESSAGES } from './ingest-decision.js';
+import { IngestController } from './ingest-secret.guard.js';
 import { IngestService } from './ingest.service.js';
 
-@ApiTags('ingest')
-@ApiBearerAuth()
-@ApiQuery({ name: 'secret', required: false, description: 'INGEST_SECRET, for callers that cannot send a header' })
-@ApiUnauthorizedResponse({ description: 'Missing or wrong ingest secret' })
-@IngestAdapter('keys')
-@UseGuards(IngestSecretGuard)
-@Controller('ingest/keys')
+@IngestController('keys', 'ingest/keys', 'for callers that cannot send a header')
 export class IngestKeysController {
   constructor(private readonly ingest: IngestService) {}
 

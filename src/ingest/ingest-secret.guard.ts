@@ -1,10 +1,11 @@
-import { CanActivate, ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { applyDecorators, CanActivate, Controller, ExecutionContext, Inject, Injectable, UnauthorizedException, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { IngestAdapter, REFUSAL_MESSAGES } from './ingest-decision.js';
+import { IngestAdapter, REFUSAL_MESSAGES, type IngestAdapterName } from './ingest-decision.js';
 import { IngestService } from './ingest.service.js';
 
 /**
@@ -45,4 +46,21 @@ function presentedSecret(request: FastifyRequest): string | undefined {
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/**
+ * An ingest controller at `path`: guarded by the shared secret, its refusals counted
+ * for `adapter`, documented alike. `secretHint` says where the caller configures the
+ * secret; `secretInQuery` when the caller can only send it as `?secret=` (nginx-rtmp).
+ */
+export function IngestController(adapter: IngestAdapterName, path: string, secretHint: string, secretInQuery = false) {
+  return applyDecorators(
+    ApiTags('ingest'),
+    ApiBearerAuth(),
+    ApiQuery({ name: 'secret', required: secretInQuery, description: `INGEST_SECRET, ${secretHint}` }),
+    ApiUnauthorizedResponse({ description: 'Missing or wrong ingest secret' }),
+    IngestAdapter(adapter),
+    UseGuards(IngestSecretGuard),
+    Controller(path),
+  );
 }

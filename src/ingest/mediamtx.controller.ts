@@ -1,9 +1,9 @@
-import { Body, Controller, HttpCode, HttpStatus, Post, UnauthorizedException, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Body, HttpCode, HttpStatus, Post, UnauthorizedException } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiOperation, ApiUnauthorizedResponse } from '@nestjs/swagger';
 import { MediaMtxAuthDto } from './dto/mediamtx-auth.dto.js';
 import { field, type HookBody } from './hook-fields.js';
-import { IngestAdapter, REFUSAL_MESSAGES } from './ingest-decision.js';
-import { IngestSecretGuard } from './ingest-secret.guard.js';
+import { REFUSAL_MESSAGES } from './ingest-decision.js';
+import { IngestController } from './ingest-secret.guard.js';
 import { IngestService } from './ingest.service.js';
 
 /**
@@ -12,12 +12,7 @@ import { IngestService } from './ingest.service.js';
  * pprof are never opened through this hook. This hook has no matching "publish
  * ended" call, so MediaMTX publishes are checked, not tracked as live sessions.
  */
-@ApiTags('ingest')
-@ApiBearerAuth()
-@ApiQuery({ name: 'secret', required: false, description: 'INGEST_SECRET, in authHTTPAddress of mediamtx.yml' })
-@IngestAdapter('mediamtx')
-@UseGuards(IngestSecretGuard)
-@Controller('ingest/mediamtx')
+@IngestController('mediamtx', 'ingest/mediamtx', 'in authHTTPAddress of mediamtx.yml')
 export class MediaMtxController {
   constructor(private readonly ingest: IngestService) {}
 

@@ -1,20 +1,16 @@
-import { Body, Controller, ForbiddenException, HttpCode, HttpStatus, Ip, Post, UseGuards } from '@nestjs/common';
+import { Body, ForbiddenException, HttpCode, HttpStatus, Ip, Post } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
-  ApiBearerAuth,
   ApiBody,
   ApiConsumes,
   ApiForbiddenResponse,
   ApiOkResponse,
   ApiOperation,
-  ApiQuery,
-  ApiTags,
-  ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { NginxHookDto } from './dto/nginx-hook.dto.js';
 import { optionalField, requiredField, type HookBody } from './hook-fields.js';
-import { IngestAdapter, REFUSAL_MESSAGES } from './ingest-decision.js';
-import { IngestSecretGuard } from './ingest-secret.guard.js';
+import { REFUSAL_MESSAGES } from './ingest-decision.js';
+import { IngestController } from './ingest-secret.guard.js';
 import { IngestService, type PublishInfo } from './ingest.service.js';
 
 /**
@@ -25,15 +21,9 @@ import { IngestService, type PublishInfo } from './ingest.service.js';
  * and `call` is never read: the route says which call it is, and a publisher
  * can append fields of its own to the form.
  */
-@ApiTags('ingest')
-@ApiBearerAuth()
-@ApiQuery({ name: 'secret', required: true, description: 'INGEST_SECRET, in the hook URL of nginx.conf' })
 @ApiConsumes('application/x-www-form-urlencoded')
 @ApiBadRequestResponse({ description: 'No name or clientid' })
-@ApiUnauthorizedResponse({ description: 'Missing or wrong ingest secret' })
-@IngestAdapter('nginx')
-@UseGuards(IngestSecretGuard)
-@Controller('ingest/nginx')
+@IngestController('nginx', 'ingest/nginx', 'in the hook URL of nginx.conf', true)
 export class NginxRtmpController {
   constructor(private readonly ingest: IngestService) {}
 

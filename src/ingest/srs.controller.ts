@@ -1,23 +1,16 @@
-import { Body, Controller, Header, HttpCode, HttpException, HttpStatus, Ip, Post, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBadRequestResponse, ApiBody, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { Body, Header, HttpCode, HttpException, HttpStatus, Ip, Post } from '@nestjs/common';
+import { ApiBadRequestResponse, ApiBody, ApiForbiddenResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { SrsHookDto } from './dto/srs-hook.dto.js';
 import { optionalField, requiredField, type HookBody } from './hook-fields.js';
-import { IngestAdapter } from './ingest-decision.js';
-import { IngestSecretGuard } from './ingest-secret.guard.js';
+import { IngestController } from './ingest-secret.guard.js';
 import { IngestService, type PublishInfo } from './ingest.service.js';
 
 /** SRS reads an HTTP 200 whose body is `0` as "allow"; anything else refuses. */
 const SRS_OK = '0';
 
 /** SRS `http_hooks` on_publish / on_unpublish (JSON; the key is `stream`). */
-@ApiTags('ingest')
-@ApiBearerAuth()
-@ApiQuery({ name: 'secret', required: false, description: 'INGEST_SECRET, in the hook URLs of srs.conf' })
 @ApiBadRequestResponse({ description: 'No stream or client_id' })
-@ApiUnauthorizedResponse({ description: 'Missing or wrong ingest secret' })
-@IngestAdapter('srs')
-@UseGuards(IngestSecretGuard)
-@Controller('ingest/srs')
+@IngestController('srs', 'ingest/srs', 'in the hook URLs of srs.conf')
 export class SrsController {
   constructor(private readonly ingest: IngestService) {}
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { Sweeper } from '../src/database/sweeper.service.js';
 import { query } from './helpers/database.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import {
@@ -139,6 +140,17 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
       for (const body of [{}, { refreshToken: 42 }, { refreshToken: '' }, { refreshToken: 'x', userId: user.id }]) {
         expectNestError((await t.http().post('/api/v1/auth/refresh').send(body).expect(400)).body, 400);
       }
+    });
+    it('the periodic sweep deletes expired refresh tokens and keeps live ones working', async () => {
+      const user = await signUp(t);
+      const expired = await login(t, user.username);
+      const live = await login(t, user.username);
+      await db(`UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [sha256(expired.refreshToken)]);
+      await t.app.get(Sweeper).runOnce();
+      const { rows } = await db(`SELECT token_hash FROM refresh_tokens WHERE user_id = $1`, [user.id]);
+      expect(rows.map((r) => r.token_hash)).toEqual([sha256(live.refreshToken)]);
+      await t.http().post('/api/v1/auth/refresh').send({ refreshToken: expired.refreshToken }).expect(401);
+      await t.http().post('/api/v1/auth/refresh').send({ refreshToken: live.refreshToken }).expect(200);
     });
   });
 

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { StreamsSweep } from '../src/streams/streams-sweep.service.js';
+import { Sweeper } from '../src/database/sweeper.service.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { createUser, type TestUser } from './helpers/users.js';
 
@@ -135,7 +135,7 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
       const lapsed = await newStream();
       await expire(lapsed);
       expect((await lookup(lapsed.streamKey).expect(403)).body.reason).toBe('expired');
-      await t.app.get(StreamsSweep).runOnce();
+      await t.app.get(Sweeper).runOnce();
       expect((await lookup(lapsed.streamKey).expect(403)).body.reason).toBe('expired');
 
       const unknown = await lookup('A'.repeat(43)).expect(404);
@@ -342,7 +342,7 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
         `UPDATE publish_sessions SET last_seen_at = now() - interval '61 seconds' WHERE client_id IN ($1, $2)`,
         [String(ids.quiet), String(ids.bothOld)],
       );
-      await t.app.get(StreamsSweep).runOnce();
+      await t.app.get(Sweeper).runOnce();
       expect(await statusOf(quiet)).toBe('active');
       expect(await openSessions(quiet)).toEqual([]);
       expect(await statusOf(busy)).toBe('live');

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { StreamsSweep } from '../src/streams/streams-sweep.service.js';
+import { Sweeper } from '../src/database/sweeper.service.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { createUser, type TestUser } from './helpers/users.js';
 
@@ -167,7 +167,7 @@ describe('streams (owner routes, real PostgreSQL)', () => {
     it('a new expiresAt renews a stream the sweep already marked expired', async () => {
       const stream = await create(alice);
       await expireInDatabase(stream.id);
-      await t.app.get(StreamsSweep).runOnce();
+      await t.app.get(Sweeper).runOnce();
       expect(await storedStatus(stream.id)).toBe('expired');
       const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
       const res = await t.http().patch(`/api/v1/streams/${stream.id}`).set(alice.auth).send({ expiresAt }).expect(200);
@@ -317,7 +317,7 @@ describe('streams (owner routes, real PostgreSQL)', () => {
       // Two instances sweeping at once split the rows between them (FOR UPDATE SKIP LOCKED).
       const other = await startTestApp({ sameDatabaseAs: t });
       try {
-        await Promise.all([t.app.get(StreamsSweep).runOnce(), other.app.get(StreamsSweep).runOnce()]);
+        await Promise.all([t.app.get(Sweeper).runOnce(), other.app.get(Sweeper).runOnce()]);
       } finally {
         await other.close();
       }

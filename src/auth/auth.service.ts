@@ -1,10 +1,11 @@
-import { Inject, Injectable, Logger, UnauthorizedException } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, IsNull, Not, Raw, Repository } from 'typeorm';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { Sweeper } from '../database/sweeper.service.js';
 import { PasswordService } from '../users/password.service.js';
 import type { User } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
@@ -30,7 +31,7 @@ export interface Session {
  * either the client or a thief holds a copy, and we cannot tell which.
  */
 @Injectable()
-export class AuthService {
+export class AuthService implements OnModuleInit {
   private readonly logger = new Logger('Auth');
 
   constructor(
@@ -40,7 +41,24 @@ export class AuthService {
     @InjectRepository(RefreshToken) private readonly tokens: Repository<RefreshToken>,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
+    private readonly sweeper: Sweeper,
   ) {}
+
+  /**
+   * Every login and refresh adds a row; expired ones can never be used again (an
+   * expired token is refused before reuse detection), so the sweep deletes them.
+   */
+  onModuleInit(): void {
+    this.sweeper.register('expired refresh tokens', async (size) => {
+      const [, deleted] = (await this.dataSource.query(
+        `DELETE FROM refresh_tokens WHERE id IN (
+           SELECT id FROM refresh_tokens WHERE expires_at < now() ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
+         )`,
+        [size],
+      )) as [unknown, number];
+      return deleted;
+    });
+  }
 
   /** An unknown login costs one bcrypt comparison too (against a dummy hash), like a wrong password. */
   async login(dto: LoginDto): Promise<Session> {

@@ -10,6 +10,7 @@ import { describeDatabaseUrl } from './database-errors.js';
 import { databaseOptions } from './database.options.js';
 import { runMigrationsLocked } from './migrate.js';
 import { ReadReplica } from './read-replica.service.js';
+import { Sweeper } from './sweeper.service.js';
 
 const logger = new Logger('Database');
 
@@ -32,8 +33,8 @@ const logger = new Logger('Database');
       },
     }),
   ],
-  providers: [ReadReplica],
-  exports: [ReadReplica],
+  providers: [ReadReplica, Sweeper],
+  exports: [ReadReplica, Sweeper],
 })
 export class DatabaseModule {}
 

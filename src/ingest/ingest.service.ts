@@ -6,8 +6,8 @@ import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { ReadReplica } from '../database/read-replica.service.js';
 import { inTransaction, primaryPool } from '../database/sql.js';
+import { Sweeper } from '../database/sweeper.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { StreamsSweep } from '../streams/streams-sweep.service.js';
 import { STREAM_KEY_PATTERN } from '../streams/stream-key.js';
 import type { StreamStatus } from '../streams/stream.entity.js';
 import type { KeyLookupDto } from './dto/key-lookup.dto.js';
@@ -58,13 +58,13 @@ export class IngestService implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
-    private readonly sweep: StreamsSweep,
+    private readonly sweeper: Sweeper,
     private readonly replica: ReadReplica,
     private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
-    this.sweep.register('stale publish sessions', (size) => this.closeStaleSessions(size));
+    this.sweeper.register('stale publish sessions', (size) => this.closeStaleSessions(size));
   }
 
   private get db(): pg.Pool {

@@ -1,9 +1,10 @@
-import { BadRequestException, Inject, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, NotFoundException, OnModuleInit, UnauthorizedException } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { Sweeper } from '../database/sweeper.service.js';
 import { primaryPool } from '../database/sql.js';
 import { MAX_EXPIRES_IN_SECONDS, MIN_EXPIRES_IN_SECONDS, type CreateStreamDto } from './dto/create-stream.dto.js';
 import type { ListStreamsQueryDto } from './dto/list-streams-query.dto.js';
@@ -36,11 +37,36 @@ const DEFAULT_PAGE_SIZE = 20;
  * another user's stream is indistinguishable from a missing one: 404, never listed.
  */
 @Injectable()
-export class StreamsService {
+export class StreamsService implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
+    private readonly sweeper: Sweeper,
   ) {}
+
+  /**
+   * Expiry is enforced on every read and lookup already; the sweep only keeps the
+   * stored status honest.
+   */
+  onModuleInit(): void {
+    this.sweeper.register('expired streams', (size) => this.expireBatch(size));
+  }
+
+  /** Walks only the partial index of rows not yet marked (idx_streams_expires_at, partial since migration 1700000002000). */
+  private async expireBatch(size: number): Promise<number> {
+    const { rowCount } = await this.db.query(
+      `UPDATE streams SET status = 'expired', updated_at = now()
+       WHERE id IN (
+         SELECT id FROM streams
+         WHERE status <> 'expired' AND expires_at <= now()
+         ORDER BY expires_at
+         LIMIT $1
+         FOR UPDATE SKIP LOCKED
+       )`,
+      [size],
+    );
+    return rowCount ?? 0;
+  }
 
   private get db(): pg.Pool {
     return primaryPool(this.dataSource);

@@ -1,9 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { primaryPool } from '../database/sql.js';
 
 /** Rows per statement: short row locks, short transactions. */
 export const SWEEP_BATCH_SIZE = 500;
@@ -14,31 +11,26 @@ const MAX_BATCHES_PER_RUN = 20;
 export type SweepBatch = (batchSize: number) => Promise<number>;
 
 /**
- * Every STREAM_SWEEP_INTERVAL_SECONDS: marks streams past `expires_at` as
- * `expired`, then runs the batches other modules registered (ingest closes
- * publish sessions that went quiet). Safe with several instances running: each
- * batch takes its rows with FOR UPDATE SKIP LOCKED, so instances split the work
- * instead of waiting on each other. Expiry itself is already enforced on every
- * read and lookup; the sweep only keeps the stored status honest.
+ * Periodic housekeeping, every STREAM_SWEEP_INTERVAL_SECONDS: runs the batches
+ * features registered (streams past `expires_at` are marked `expired`, quiet
+ * publish sessions are closed, expired refresh tokens are deleted). Safe with
+ * several instances running: each batch takes its rows with FOR UPDATE SKIP
+ * LOCKED, so instances split the work instead of waiting on each other.
  */
 @Injectable()
-export class StreamsSweep implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger('StreamsSweep');
-  private readonly tasks: { name: string; batch: SweepBatch }[] = [{ name: 'expired streams', batch: (size) => this.expireBatch(size) }];
+export class Sweeper implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger('Sweeper');
+  private readonly tasks: { name: string; batch: SweepBatch }[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
 
-  constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
-  ) {}
+  constructor(@Inject(APP_CONFIG) private readonly config: ResolvedConfig) {}
 
-  /** For modules that depend on streams (never the other way round). */
+  /** Called by features at init; `name` appears in the log line of a run that did work. */
   register(name: string, batch: SweepBatch): void {
     this.tasks.push({ name, batch });
   }
-
   onApplicationBootstrap(): void {
     this.timer = setInterval(() => void this.runOnce(), this.config.streamSweepIntervalSeconds * 1000);
     // Never the reason the process stays up.
@@ -76,21 +68,5 @@ export class StreamsSweep implements OnApplicationBootstrap, OnModuleDestroy {
         this.logger.warn(`Sweep of ${task.name} failed: ${(error as Error).message}`);
       }
     }
-  }
-
-  /** Walks only the partial index of rows not yet marked (idx_streams_expires_at, partial since migration 1700000002000). */
-  private async expireBatch(size: number): Promise<number> {
-    const { rowCount } = await primaryPool(this.dataSource).query(
-      `UPDATE streams SET status = 'expired', updated_at = now()
-       WHERE id IN (
-         SELECT id FROM streams
-         WHERE status <> 'expired' AND expires_at <= now()
-         ORDER BY expires_at
-         LIMIT $1
-         FOR UPDATE SKIP LOCKED
-       )`,
-      [size],
-    );
-    return rowCount ?? 0;
   }
 }

@@ -1,3 +1,7 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { MIGRATIONS } from '../src/database/migrations/index.js';
 import { startApiProcess } from './helpers/api-process.js';
 import { startTestApp } from './helpers/app.js';
@@ -21,6 +25,19 @@ describe('startup', () => {
     const { code, output } = await failedStart({ NODE_ENV: 'production', JWT_SECRET: '', INGEST_SECRET: '' });
     expect(code).toBe(1);
     for (const name of ['DATABASE_URL', 'JWT_SECRET', 'INGEST_SECRET']) expect(output).toContain(name);
+  });
+
+  it('a second `npm start` on the same embedded data fails at once with exit 1 and says why', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'streamly-data-'));
+    const first = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), persistent: true });
+    try {
+      const { code, output } = await failedStart({ DATA_DIR: dataDir });
+      expect(code).toBe(1);
+      expect(output).toContain(`the embedded PostgreSQL data in ${join(dataDir, 'postgres')} is in use by another process`);
+    } finally {
+      await first.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('two instances starting together on one empty database both come up; the migrations ran once', async () => {

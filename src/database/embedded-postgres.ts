@@ -85,7 +85,16 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     } catch (error) {
       // start() rejects with nothing when postgres exits early (port race, stale lock): keep its last words.
       lastError = error ?? new Error(`embedded PostgreSQL exited during start: ${recentLines.join(' | ')}`);
-      await server.stop().catch(() => undefined);
+      // stop() waits for an 'exit' that an already-dead child never emits again: only stop a live one.
+      const child = (server as unknown as { process?: ChildProcess }).process;
+      if (child && child.exitCode === null && child.signalCode === null) await server.stop().catch(() => undefined);
+      const otherOwner = recentLines.find((line) => line.includes('Is another postmaster'));
+      if (otherOwner) {
+        // Another process runs a server on this data directory: a new port will not help.
+        throw new Error(
+          `the embedded PostgreSQL data in ${options.dataDir} is in use by another process (${otherOwner.replace(/^.*HINT:\s*/, '')}); stop that process or set DATABASE_URL`,
+        );
+      }
     }
   }
   throw lastError;

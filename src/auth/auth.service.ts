@@ -5,6 +5,7 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DataSource, IsNull, Not, Raw, Repository } from 'typeorm';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { primaryPool } from '../database/sql.js';
 import { Sweeper } from '../database/sweeper.service.js';
 import { PasswordService } from '../users/password.service.js';
 import type { User } from '../users/user.entity.js';
@@ -50,13 +51,13 @@ export class AuthService implements OnModuleInit {
    */
   onModuleInit(): void {
     this.sweeper.register('expired refresh tokens', async (size) => {
-      const [, deleted] = (await this.dataSource.query(
+      const { rowCount } = await primaryPool(this.dataSource).query(
         `DELETE FROM refresh_tokens WHERE id IN (
            SELECT id FROM refresh_tokens WHERE expires_at < now() ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
          )`,
         [size],
-      )) as [unknown, number];
-      return deleted;
+      );
+      return rowCount ?? 0;
     });
   }
 

@@ -3,15 +3,10 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
 import { isDatabaseUnavailable } from './database-errors.js';
+import { postgresPools, primaryPool } from './sql.js';
 
 /** After a replica fails, reads go to the primary for this long before replicas are tried again. */
 const REPLICA_RETRY_AFTER_MS = 5000;
-
-/** TypeORM's postgres driver keeps one pg Pool for the primary and one per replica. */
-interface PostgresPools {
-  master: pg.Pool;
-  slaves: pg.Pool[];
-}
 
 /**
  * Raw read queries for paths that tolerate replica lag (the ingest key lookup, public
@@ -33,19 +28,16 @@ export class ReadReplica {
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  private get pools(): PostgresPools {
-    return this.dataSource.driver as unknown as PostgresPools;
-  }
-
   /** True when replica pools exist (configured and reachable at startup). */
   get hasReplicas(): boolean {
-    return this.pools.slaves.length > 0;
+    return postgresPools(this.dataSource).replicas.length > 0;
   }
 
   async query<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, parameters: unknown[] = []): Promise<T[]> {
-    const { master, slaves } = this.pools;
-    if (slaves.length === 0 || Date.now() < this.replicasUnusableUntil) return (await master.query<T>(sql, parameters)).rows;
-    const replica = slaves[this.next++ % slaves.length];
+    const master = primaryPool(this.dataSource);
+    const { replicas } = postgresPools(this.dataSource);
+    if (replicas.length === 0 || Date.now() < this.replicasUnusableUntil) return (await master.query<T>(sql, parameters)).rows;
+    const replica = replicas[this.next++ % replicas.length];
     try {
       return (await replica.query<T>(sql, parameters)).rows;
     } catch (error) {

@@ -2,13 +2,21 @@ import type pg from 'pg';
 import type { DataSource } from 'typeorm';
 
 /**
- * The pg pool of the primary behind TypeORM's DataSource (same connections,
- * limits and timeouts). For hand-written SQL on hot or multi-statement paths:
+ * The pg pools behind TypeORM's postgres driver: one for the primary, one per replica
+ * (same connections, limits and timeouts). The one place that reaches into the driver.
+ */
+export function postgresPools(dataSource: DataSource): { primary: pg.Pool | undefined; replicas: pg.Pool[] } {
+  const driver = dataSource.driver as unknown as { master?: pg.Pool; slaves?: pg.Pool[] };
+  return { primary: driver.master, replicas: driver.slaves ?? [] };
+}
+
+/**
+ * The primary's pool, for hand-written SQL on hot or multi-statement paths:
  * plain `{rows, rowCount}` results, no QueryRunner per call, and no TypeORM
  * `[rows, count]` quirk for UPDATE/DELETE ... RETURNING.
  */
 export function primaryPool(dataSource: DataSource): pg.Pool {
-  const pool = (dataSource.driver as unknown as { master?: pg.Pool }).master;
+  const pool = postgresPools(dataSource).primary;
   if (!pool) throw new Error('database is not connected');
   return pool;
 }

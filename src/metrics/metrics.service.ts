@@ -3,6 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Pool } from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions.js';
+import { postgresPools } from '../database/sql.js';
 
 /** What the ingest decision said about a key, as counted in streamly_ingest_decisions_total. */
 export const INGEST_OUTCOMES = ['allowed', 'unknown', 'disabled', 'expired', 'unauthorized'] as const;
@@ -86,14 +88,11 @@ export class MetricsService {
   /** The pg pools behind the DataSource: `primary`, and `replica:<host>:<port>` per replica. */
   private pools(): Array<[string, Pool]> {
     if (!this.dataSource.isInitialized) return [];
-    const driver = this.dataSource.driver as unknown as {
-      master?: Pool;
-      slaves?: Pool[];
-      options: { replication?: { slaves: Array<{ url?: string }> } };
-    };
-    const result: Array<[string, Pool]> = driver.master ? [['primary', driver.master]] : [];
-    (driver.slaves ?? []).forEach((pool, index) => {
-      const url = driver.options.replication?.slaves[index]?.url;
+    const { primary, replicas } = postgresPools(this.dataSource);
+    const replicaOptions = (this.dataSource.options as PostgresDataSourceOptions).replication?.slaves ?? [];
+    const result: Array<[string, Pool]> = primary ? [['primary', primary]] : [];
+    replicas.forEach((pool, index) => {
+      const url = replicaOptions[index]?.url;
       result.push([url ? `replica:${new URL(url).host}` : `replica:${index}`, pool]);
     });
     return result;

@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { freePort } from '../src/database/embedded-postgres.js';
 import { startApiProcess, type ApiProcess } from './helpers/api-process.js';
 import { createDatabase, query } from './helpers/database.js';
-import { timedFetch, waitFor } from './helpers/http.js';
+import { acceptsConnections, timedFetch, waitFor } from './helpers/http.js';
 import { createCluster } from './helpers/pg-cluster.js';
 import { describeWithTools } from './helpers/tools.js';
 
@@ -33,16 +33,6 @@ function slowUpload(port: number, path: string, body: string) {
   return { answered, finish: () => socket.write(body.slice(half)), destroy: () => socket.destroy() };
 }
 
-function connectionRefused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.on('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
-  });
-}
 
 describe('process lifecycle (node dist/src/main.js)', () => {
   let api: ApiProcess | undefined;
@@ -77,7 +67,7 @@ describe('process lifecycle (node dist/src/main.js)', () => {
       await api.waitForLog((line) => message(line).startsWith('Drain delay over'));
       expect(performance.now() - signalledAt).toBeGreaterThanOrEqual(drainMs - 50);
       const port = api.port;
-      await waitFor(() => connectionRefused(port), 2000, 20); // the listening socket closes right after
+      await waitFor(async () => !(await acceptsConnections(port)), 2000, 20); // the listening socket closes right after
       expect(api.child.exitCode).toBeNull(); // still waiting for the upload
 
       upload.finish();

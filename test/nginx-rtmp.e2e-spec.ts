@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../src/database/embedded-postgres.js';
 import { baseUrl, startTestApp, type TestApp } from './helpers/app.js';
+import { waitFor } from './helpers/http.js';
 import { describeWithTools, findTool } from './helpers/tools.js';
 import { createUser, type TestUser } from './helpers/users.js';
 
@@ -58,7 +59,7 @@ server {
 `,
     );
     track(spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] }));
-    await waitFor(async () => (await readFile(join(dir, 'nginx.pid'), 'utf8').catch(() => '')).trim() !== '', 5000, 'nginx did not start');
+    await waitFor(async () => (await readFile(join(dir, 'nginx.pid'), 'utf8').catch(() => '')).trim() !== '', 5000, 100, 'nginx did not start');
   });
 
   afterAll(async () => {
@@ -94,7 +95,7 @@ server {
   const newStream = async () => (await t.http().post('/api/v1/streams').set(owner.auth).send({}).expect(201)).body as { id: string; streamKey: string };
   const statusOf = async (id: string) => (await t.http().get(`/api/v1/streams/${id}`).set(owner.auth).expect(200)).body.status as string;
   const waitForStatus = (id: string, status: string, ms: number) =>
-    waitFor(async () => (await statusOf(id)) === status, ms, `stream did not become ${status} within ${ms} ms`);
+    waitFor(async () => (await statusOf(id)) === status, ms, 100, `stream did not become ${status} within ${ms} ms`);
 
   it('a valid key publishes: the stream is live while ffmpeg streams, active after', async () => {
     const stream = await newStream();
@@ -131,13 +132,6 @@ server {
   });
 });
 
-async function waitFor(check: () => Promise<boolean>, ms: number, message: string): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(message);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** SIGTERM, then SIGKILL if it lingers; resolves once the process is gone. */
 async function stop(child: ChildProcess): Promise<void> {

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 /** One HTTP request with its wall-clock duration; never throws on HTTP errors. */
 export async function timedFetch(
   url: string,
@@ -17,11 +18,23 @@ export async function timedFetch(
 }
 
 /** Polls `check` until it returns true or `timeoutMs` passes; returns how long it took. */
-export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<number> {
+export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, intervalMs = 100, message?: string): Promise<number> {
   const started = performance.now();
   for (;;) {
     if (await check().catch(() => false)) return performance.now() - started;
-    if (performance.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    if (performance.now() - started > timeoutMs) throw new Error(message ?? `condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
+}
+
+/** Whether something accepts TCP connections on this loopback port right now. */
+export function acceptsConnections(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.on('error', () => resolve(false));
+  });
 }

@@ -1,6 +1,6 @@
+import { acceptsConnections } from './http.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../../src/database/embedded-postgres.js';
@@ -59,7 +59,7 @@ export async function startPgBouncer(serverUrl: string, options: { poolSize?: nu
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const log = () => readFile(join(dir, 'pgbouncer.log'), 'utf8').catch(() => '');
   const started = Date.now();
-  while (!(await accepts(port))) {
+  while (!(await acceptsConnections(port))) {
     if (child.exitCode !== null || Date.now() - started > 10_000) {
       throw new Error(`pgbouncer did not start: ${await log()}`);
     }
@@ -79,13 +79,3 @@ export async function startPgBouncer(serverUrl: string, options: { poolSize?: nu
   };
 }
 
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.on('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.on('error', () => resolve(false));
-  });
-}

@@ -6,7 +6,7 @@ import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { AppModule } from './app.module.js';
 import { configureApp, createFastifyAdapter } from './app.setup.js';
 import { resolveConfig } from './bootstrap.js';
-import { ConfigError, LOG_LEVELS, loadConfig } from './config/app-config.js';
+import { ConfigError, loadConfig } from './config/app-config.js';
 import type { EmbeddedDatabase } from './database/embedded-postgres.js';
 import { ShutdownState } from './health/shutdown-state.js';
 import { installLogger } from './logging/logging.options.js';
@@ -14,9 +14,10 @@ import { installLogger } from './logging/logging.options.js';
 const logger = new Logger('Bootstrap');
 
 async function main(): Promise<void> {
-  // JSON logs from the first line on (a bad LOG_LEVEL is reported by loadConfig below, at info).
-  installLogger({ logLevel: validLogLevel(process.env.LOG_LEVEL), nodeEnv: process.env.NODE_ENV ?? 'development' });
-  const { config, embedded } = await resolveConfig(loadConfig());
+  // Configuration first (it starts nothing), then JSON logs from the first line on.
+  const parsed = loadConfig();
+  installLogger({ logLevel: parsed.logLevel, nodeEnv: parsed.nodeEnv });
+  const { config, embedded } = await resolveConfig(parsed);
   let app: NestFastifyApplication | undefined;
   // Signals are handled from here on, so a Ctrl-C during startup still stops the embedded database.
   installShutdown(() => app, embedded, config.shutdownDrainMs);
@@ -69,13 +70,10 @@ function installShutdown(getApp: () => NestFastifyApplication | undefined, embed
   process.on('SIGINT', (signal) => void shutdown(signal));
 }
 
-function validLogLevel(value: string | undefined): string {
-  const level = value?.trim().toLowerCase();
-  return level && LOG_LEVELS.includes(level) ? level : 'info';
-}
-
 main().catch((error: unknown) => {
   if (error instanceof ConfigError) {
+    // The configuration never parsed, so no logger was installed from it: report at the default level.
+    installLogger({ logLevel: 'info', nodeEnv: process.env.NODE_ENV ?? 'development' });
     logger.error(error.message);
   } else {
     logger.error(`Startup failed: ${(error as Error)?.message ?? String(error)}`);

@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { AccountController } from './account.controller.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { PostgresThrottlerStorage } from './postgres-throttler.storage.js';
@@ -31,7 +32,7 @@ import { RefreshToken } from './refresh-token.entity.js';
       }),
     }),
   ],
-  controllers: [AuthController],
+  controllers: [AuthController, AccountController],
   providers: [AuthService],
 })
 export class AuthModule {}

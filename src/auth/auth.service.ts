@@ -9,7 +9,8 @@ import { primaryPool } from '../database/sql.js';
 import { Sweeper } from '../database/sweeper.service.js';
 import { PasswordService } from '../users/password.service.js';
 import type { User } from '../users/user.entity.js';
-import { UsersService } from '../users/users.service.js';
+import { STALE_TOKEN_MESSAGE, UsersService } from '../users/users.service.js';
+import type { ChangePasswordDto } from './dto/change-password.dto.js';
 import type { LoginDto } from './dto/login.dto.js';
 import { RefreshToken } from './refresh-token.entity.js';
 
@@ -81,7 +82,44 @@ export class AuthService implements OnModuleInit {
       [found.user.id, found.passwordHash, randomUUID(), sha256(refreshToken), this.config.jwtRefreshTtlSeconds],
     )) as unknown[];
     if (inserted.length === 0) throw new UnauthorizedException(INVALID_CREDENTIALS);
+    if (this.passwords.needsRehash(found.passwordHash)) await this.rehash(found.user.id, dto.password, found.passwordHash);
     return this.session(found.user, refreshToken);
+  }
+
+  /**
+   * A hash below BCRYPT_COST (an older service's, or the cost was raised) is replaced
+   * now that the password is known, unless the password changed meanwhile.
+   */
+  private async rehash(userId: number, password: string, currentHash: string): Promise<void> {
+    const newHash = await this.passwords.hash(password);
+    await this.users.replacePasswordHash(userId, currentHash, newHash);
+  }
+
+  /**
+   * Checks the current password, stores the new hash and revokes every refresh
+   * token of the user in one transaction, so no session outlives the change.
+   * bcrypt runs before the transaction: no row lock is held while hashing.
+   */
+  async changePassword(userId: number, dto: ChangePasswordDto): Promise<void> {
+    const currentHash = await this.users.passwordHashOf(userId);
+    if (currentHash === null) throw new UnauthorizedException(STALE_TOKEN_MESSAGE);
+    if (!(await this.passwords.verify(dto.currentPassword, currentHash))) {
+      throw new UnauthorizedException('current password is incorrect');
+    }
+    const newHash = await this.passwords.hash(dto.newPassword);
+    await this.dataSource.transaction(async (manager) => {
+      // The user row first (logins and refreshes lock it too), and only if the hash just
+      // checked is still current: a concurrent change wins, this one is refused.
+      if (!(await this.users.replacePasswordHash(userId, currentHash, newHash, manager))) {
+        throw new UnauthorizedException('current password is incorrect');
+      }
+      await manager.update(RefreshToken, { userId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+    });
+  }
+
+  /** The account, its streams and its sessions (ON DELETE CASCADE). */
+  async deleteAccount(userId: number): Promise<void> {
+    if (!(await this.users.remove(userId))) throw new UnauthorizedException(STALE_TOKEN_MESSAGE);
   }
 
   /** Rotates: the presented token is revoked and a new one issued in the same family, atomically. */
@@ -93,7 +131,7 @@ export class AuthService implements OnModuleInit {
       const [owner] = (await manager.query(
         `SELECT u.id FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 FOR SHARE OF u`,
         [tokenHash],
-      )) as { id: string }[];
+      )) as { id: number }[];
       if (!owner) return null;
       const revoked = await manager
         .getRepository(RefreshToken)
@@ -136,7 +174,8 @@ export class AuthService implements OnModuleInit {
 
   /** iss, aud, exp and HS256 come from AccessTokenModule's signOptions. */
   private async session(user: User, refreshToken: string): Promise<Session> {
-    const accessToken = await this.jwt.signAsync({ sub: user.id, typ: 'access' });
+    // `sub` is a string (RFC 7519): the SERIAL id in decimal.
+    const accessToken = await this.jwt.signAsync({ sub: String(user.id), typ: 'access' });
     return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: this.config.jwtAccessTtlSeconds, user };
   }
 

@@ -1,11 +1,18 @@
 import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { FastifyRequest } from 'fastify';
-import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER } from './auth.constants.js';
+import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER } from './jwt.constants.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
 
-/** User ids are UUIDs; anything else would reach SQL as a uuid cast error instead of a 401. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * `sub` is the user's SERIAL id as a decimal string (RFC 7519 wants a string). Anything
+ * else, or beyond PostgreSQL's integer, would reach SQL as a cast error instead of a 401.
+ */
+export function userIdFromSubject(sub: unknown): number | undefined {
+  if (typeof sub !== 'string' || !/^[1-9][0-9]{0,9}$/.test(sub)) return undefined;
+  const id = Number(sub);
+  return id <= 2_147_483_647 ? id : undefined;
+}
 
 export type AuthenticatedRequest = FastifyRequest & { user: AuthenticatedUser };
 
@@ -24,10 +31,11 @@ export class JwtAuthGuard implements CanActivate {
         issuer: JWT_ISSUER,
         audience: JWT_AUDIENCE,
       });
-      if (typeof payload.sub !== 'string' || !UUID.test(payload.sub) || payload.typ !== 'access') throw new Error('not an access token');
+      const id = userIdFromSubject(payload.sub);
+      if (id === undefined || payload.typ !== 'access') throw new Error('not an access token');
       // jsonwebtoken checks exp only when present; a token that never expires is not one we issue.
       if (typeof payload.exp !== 'number') throw new Error('access token without exp');
-      request.user = { id: payload.sub };
+      request.user = { id };
       return true;
     } catch {
       throw new UnauthorizedException('missing or invalid access token');

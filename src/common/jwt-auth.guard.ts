@@ -1,18 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { FastifyRequest } from 'fastify';
+import { parseSerialId } from './serial-id.decorator.js';
 import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER } from './jwt.constants.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
-
-/**
- * `sub` is the user's SERIAL id as a decimal string (RFC 7519 wants a string). Anything
- * else, or beyond PostgreSQL's integer, would reach SQL as a cast error instead of a 401.
- */
-export function userIdFromSubject(sub: unknown): number | undefined {
-  if (typeof sub !== 'string' || !/^[1-9][0-9]{0,9}$/.test(sub)) return undefined;
-  const id = Number(sub);
-  return id <= 2_147_483_647 ? id : undefined;
-}
 
 export type AuthenticatedRequest = FastifyRequest & { user: AuthenticatedUser };
 
@@ -31,7 +22,8 @@ export class JwtAuthGuard implements CanActivate {
         issuer: JWT_ISSUER,
         audience: JWT_AUDIENCE,
       });
-      const id = userIdFromSubject(payload.sub);
+      // `sub` is the user's SERIAL id in decimal (RFC 7519 wants a string).
+      const id = parseSerialId(payload.sub);
       if (id === undefined || payload.typ !== 'access') throw new Error('not an access token');
       // jsonwebtoken checks exp only when present; a token that never expires is not one we issue.
       if (typeof payload.exp !== 'number') throw new Error('access token without exp');

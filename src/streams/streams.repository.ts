@@ -140,14 +140,17 @@ export class StreamsRepository {
     return Boolean(rowCount);
   }
 
-  /** One batch of the expiry sweep, walking only the partial index of rows not yet marked. */
+  /**
+   * One batch of the expiry sweep, walking only the partial index of rows not yet marked.
+   * Rows with a status of an older service's are shown as expired too, but left as they are.
+   */
   async expireBatch(size: number): Promise<number> {
     const { rowCount } = await this.sql.query(
       'stream_expire_batch',
       `UPDATE streams SET status = 'expired', updated_at = now()
        WHERE id IN (
          SELECT id FROM streams
-         WHERE status IS DISTINCT FROM 'expired' AND expires_at <= now()
+         WHERE status IN ('active', 'live', 'disabled') AND expires_at <= now()
          ORDER BY expires_at
          LIMIT $1
          FOR UPDATE SKIP LOCKED

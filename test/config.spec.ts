@@ -26,8 +26,11 @@ describe('configuration', () => {
       migrationsRun: true,
       jwtAccessTtlSeconds: 900,
       jwtRefreshTtlSeconds: 2_592_000,
+      jwtRefreshAbsoluteTtlSeconds: 7_776_000,
       bcryptCost: 12,
+      bcryptMaxQueue: 64,
       authRateLimitPerMinute: 10,
+      authAccountRateLimitPer15Minutes: 20,
       streamDefaultTtlSeconds: 604_800,
       streamSweepIntervalSeconds: 60,
       logLevel: 'info',
@@ -59,6 +62,13 @@ describe('configuration', () => {
   it('allows a low bcrypt cost only under NODE_ENV=test', () => {
     expect(problemsOf({ BCRYPT_COST: '9' })[0]).toMatch(/^BCRYPT_COST/);
     expect(loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4' }).bcryptCost).toBe(4);
+  });
+
+  it('abuse limits: account login limit and bcrypt queue (0 allowed), absolute session lifetime (5 s and up)', () => {
+    const config = loadConfig({ AUTH_ACCOUNT_RATE_LIMIT_PER_15_MINUTES: '0', BCRYPT_MAX_QUEUE: '0', JWT_REFRESH_ABSOLUTE_TTL_SECONDS: '5' });
+    expect(config).toMatchObject({ authAccountRateLimitPer15Minutes: 0, bcryptMaxQueue: 0, jwtRefreshAbsoluteTtlSeconds: 5 });
+    const problems = problemsOf({ AUTH_ACCOUNT_RATE_LIMIT_PER_15_MINUTES: '-1', BCRYPT_MAX_QUEUE: 'many', JWT_REFRESH_ABSOLUTE_TTL_SECONDS: '4' });
+    expect(namesIn(problems)).toEqual(['AUTH_ACCOUNT_RATE_LIMIT_PER_15_MINUTES', 'BCRYPT_MAX_QUEUE', 'JWT_REFRESH_ABSOLUTE_TTL_SECONDS']);
   });
 
   it('parses lists and TRUST_PROXY forms', () => {

@@ -4,12 +4,15 @@ import {
   ApiBearerAuth,
   ApiNoContentResponse,
   ApiOperation,
+  ApiServiceUnavailableResponse,
   ApiTags,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
+import { Throttle, ThrottlerGuard } from '@nestjs/throttler';
 import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { CurrentUser } from '../common/current-user.decorator.js';
-import { JwtAuthGuard } from '../common/jwt-auth.guard.js';
+import { JwtAuthGuard, type AuthenticatedRequest } from '../common/jwt-auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
 
@@ -26,10 +29,16 @@ export class AccountController {
 
   @Put('password')
   @HttpCode(HttpStatus.NO_CONTENT)
+  // AUTH_RATE_LIMIT_PER_MINUTE per user (not per IP): each change costs two bcrypt runs.
+  // Runs after JwtAuthGuard (class guards first), so request.user is set.
+  @UseGuards(ThrottlerGuard)
+  @Throttle({ default: { getTracker: (request) => `user:${(request as AuthenticatedRequest).user.id}` } })
   @ApiOperation({ summary: 'Change password; every refresh token of the user stops working' })
   @ApiNoContentResponse({ description: 'Changed' })
   @ApiBadRequestResponse({ description: 'Invalid or unknown field' })
   @ApiUnauthorizedResponse({ description: 'Wrong current password, or missing/invalid access token' })
+  @ApiTooManyRequestsResponse({ description: 'Too many changes for this user, or one already in progress; see Retry-After' })
+  @ApiServiceUnavailableResponse({ description: 'Server busy hashing passwords; see Retry-After' })
   changePassword(@CurrentUser() caller: AuthenticatedUser, @Body() dto: ChangePasswordDto): Promise<void> {
     return this.auth.changePassword(caller.id, dto);
   }

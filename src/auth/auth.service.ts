@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger, OnModuleInit, UnauthorizedException } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, Logger, OnModuleInit, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { ResolvedConfig } from '../config/app-config.js';
+import { RetryLaterException } from '../common/retry-later.exception.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { Sweeper } from '../database/sweeper.service.js';
 import { PasswordService } from '../users/password.service.js';
@@ -11,7 +12,8 @@ import type { User } from '../users/user.entity.js';
 import { STALE_TOKEN_MESSAGE, UsersService } from '../users/users.service.js';
 import type { ChangePasswordDto } from './dto/change-password.dto.js';
 import type { LoginDto } from './dto/login.dto.js';
-import { RefreshTokensRepository } from './refresh-tokens.repository.js';
+import { AccountLoginLimit, type LoginAllowance } from './account-login-limit.js';
+import { RefreshTokensRepository, type RefreshTtls } from './refresh-tokens.repository.js';
 
 /** One answer for an unknown login and a wrong password, so neither reveals which accounts exist. */
 export const INVALID_CREDENTIALS = 'invalid login or password';
@@ -34,6 +36,8 @@ export interface Session {
 @Injectable()
 export class AuthService implements OnModuleInit {
   private readonly logger = new Logger('Auth');
+  /** Users with a password change in progress on this instance. */
+  private readonly changingPassword = new Set<number>();
 
   constructor(
     private readonly users: UsersService,
@@ -43,14 +47,32 @@ export class AuthService implements OnModuleInit {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
     private readonly sweeper: Sweeper,
+    private readonly loginLimit: AccountLoginLimit,
   ) {}
 
   onModuleInit(): void {
     this.sweeper.register('expired refresh tokens', (size) => this.tokens.deleteExpired(size));
   }
 
-  /** An unknown login costs one bcrypt comparison too (against a dummy hash), like a wrong password. */
+  /**
+   * Counts against the per-account limit (AccountLoginLimit) only when it fails for
+   * the credentials: a success, or an error such as a busy server, gives the allowance back.
+   */
   async login(dto: LoginDto): Promise<Session> {
+    const allowance = await this.loginLimit.take(dto.login);
+    let session: Session;
+    try {
+      session = await this.checkCredentials(dto);
+    } catch (error) {
+      if (allowance && !(error instanceof UnauthorizedException)) await this.giveBack(allowance);
+      throw error;
+    }
+    if (allowance) await this.giveBack(allowance);
+    return session;
+  }
+
+  /** An unknown login costs one bcrypt comparison too (against a dummy hash), like a wrong password. */
+  private async checkCredentials(dto: LoginDto): Promise<Session> {
     const found = await this.users.findCredentials(dto.login);
     const valid = found
       ? await this.passwords.verify(dto.password, found.passwordHash)
@@ -59,10 +81,15 @@ export class AuthService implements OnModuleInit {
 
     // Issued only if the hash just checked is still the stored one (no session outlives a password change).
     const refreshToken = newRefreshToken();
-    const issued = await this.tokens.issue(found.user.id, found.passwordHash, randomUUID(), sha256(refreshToken), this.config.jwtRefreshTtlSeconds);
+    const issued = await this.tokens.issue(found.user.id, found.passwordHash, randomUUID(), sha256(refreshToken), this.refreshTtls());
     if (!issued) throw new UnauthorizedException(INVALID_CREDENTIALS);
     if (this.passwords.needsRehash(found.passwordHash)) await this.rehash(found.user.id, dto.password, found.passwordHash);
     return this.session(found.user, refreshToken);
+  }
+
+  /** Best effort: the session exists already, so a failure here must not turn the login into an error. */
+  private async giveBack(allowance: LoginAllowance): Promise<void> {
+    await this.loginLimit.giveBack(allowance).catch((error: Error) => this.logger.warn(`Giving back a login allowance failed: ${error.message}`));
   }
 
   /**
@@ -70,16 +97,35 @@ export class AuthService implements OnModuleInit {
    * now that the password is known, unless the password changed meanwhile.
    */
   private async rehash(userId: number, password: string, currentHash: string): Promise<void> {
-    const newHash = await this.passwords.hash(password);
-    await this.users.replacePasswordHash(userId, currentHash, newHash);
+    try {
+      const newHash = await this.passwords.hash(password);
+      await this.users.replacePasswordHash(userId, currentHash, newHash);
+    } catch (error) {
+      // The session is issued already; a busy bcrypt queue only postpones this to the next login.
+      if (!(error instanceof RetryLaterException)) throw error;
+    }
   }
 
   /**
    * Checks the current password, stores the new hash and revokes every refresh
    * token of the user in one transaction, so no session outlives the change.
    * bcrypt runs before the transaction: no row lock is held while hashing.
+   * One change per user at a time (per instance): parallel ones would only queue
+   * bcrypt work ahead of other clients' logins, and all but one would fail anyway.
    */
   async changePassword(userId: number, dto: ChangePasswordDto): Promise<void> {
+    if (this.changingPassword.has(userId)) {
+      throw new RetryLaterException(HttpStatus.TOO_MANY_REQUESTS, 'a password change for this account is already in progress', 1);
+    }
+    this.changingPassword.add(userId);
+    try {
+      await this.replacePassword(userId, dto);
+    } finally {
+      this.changingPassword.delete(userId);
+    }
+  }
+
+  private async replacePassword(userId: number, dto: ChangePasswordDto): Promise<void> {
     const currentHash = await this.users.passwordHashOf(userId);
     if (currentHash === null) throw new UnauthorizedException(STALE_TOKEN_MESSAGE);
     if (!(await this.passwords.verify(dto.currentPassword, currentHash))) {
@@ -105,7 +151,7 @@ export class AuthService implements OnModuleInit {
   async refresh(refreshToken: string): Promise<Session> {
     const tokenHash = sha256(refreshToken);
     const next = newRefreshToken();
-    const rotated = await this.tokens.rotate(tokenHash, sha256(next), this.config.jwtRefreshTtlSeconds);
+    const rotated = await this.tokens.rotate(tokenHash, sha256(next), this.refreshTtls());
     const user = rotated && (await this.users.findById(rotated.userId));
     if (!rotated || !user) {
       await this.revokeFamilyIfReused(tokenHash);
@@ -121,6 +167,10 @@ export class AuthService implements OnModuleInit {
       await this.revokeFamilyIfReused(tokenHash);
       throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
     }
+  }
+
+  private refreshTtls(): RefreshTtls {
+    return { slidingSeconds: this.config.jwtRefreshTtlSeconds, absoluteSeconds: this.config.jwtRefreshAbsoluteTtlSeconds };
   }
 
   /** iss, aud, exp and HS256 come from AccessTokenModule's signOptions. */

@@ -21,11 +21,17 @@ export interface AppConfig {
   jwtSecret: string | undefined;
   jwtAccessTtlSeconds: number;
   jwtRefreshTtlSeconds: number;
+  /** A session (refresh-token family) ends this long after its login, however often it is refreshed. */
+  jwtRefreshAbsoluteTtlSeconds: number;
   ingestSecret: string | undefined;
   bcryptCost: number;
   /** libuv's thread pool size (its own variable, read here so it is validated and visible); bcrypt runs there. */
   uvThreadPoolSize: number;
   authRateLimitPerMinute: number;
+  /** Failed logins per account (any IP, any instance) per 15 minutes before that account answers 429; 0 = off. */
+  authAccountRateLimitPer15Minutes: number;
+  /** bcrypt jobs allowed to wait for a slot; one more is refused with 503 at once. */
+  bcryptMaxQueue: number;
   streamDefaultTtlSeconds: number;
   streamSweepIntervalSeconds: number;
   /** An nginx-rtmp publish session without `on_update` for this long is closed by the sweep. */
@@ -146,10 +152,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     jwtSecret: secret('JWT_SECRET'),
     jwtAccessTtlSeconds: int('JWT_ACCESS_TTL_SECONDS', 900, 10, 86_400),
     jwtRefreshTtlSeconds: int('JWT_REFRESH_TTL_SECONDS', 2_592_000, 60, 31_536_000),
+    // 90 days; down to 5 s so tests can watch a session end.
+    jwtRefreshAbsoluteTtlSeconds: int('JWT_REFRESH_ABSOLUTE_TTL_SECONDS', 7_776_000, 5, 315_360_000),
     ingestSecret: secret('INGEST_SECRET'),
     bcryptCost,
     uvThreadPoolSize: int('UV_THREADPOOL_SIZE', 4, 1, 1024),
     authRateLimitPerMinute: int('AUTH_RATE_LIMIT_PER_MINUTE', 10, 0, 1_000_000),
+    authAccountRateLimitPer15Minutes: int('AUTH_ACCOUNT_RATE_LIMIT_PER_15_MINUTES', 20, 0, 1_000_000),
+    bcryptMaxQueue: int('BCRYPT_MAX_QUEUE', 64, 0, 1_000_000),
     streamDefaultTtlSeconds: int('STREAM_DEFAULT_TTL_SECONDS', 604_800, 60, 31_536_000),
     streamSweepIntervalSeconds: int('STREAM_SWEEP_INTERVAL_SECONDS', 60, 1, 86_400),
     // nginx-rtmp sends on_update every notify_update_timeout (30 s by default): four missed updates.

@@ -15,6 +15,7 @@ import { CurrentUser } from '../common/current-user.decorator.js';
 import { JwtAuthGuard, type AuthenticatedRequest } from '../common/jwt-auth.guard.js';
 import { AuthService } from './auth.service.js';
 import { ChangePasswordDto } from './dto/change-password.dto.js';
+import { OnePasswordChangeGuard } from './one-password-change.guard.js';
 
 /**
  * The account routes that change credentials or end every session, under /users/me
@@ -29,9 +30,9 @@ export class AccountController {
 
   @Put('password')
   @HttpCode(HttpStatus.NO_CONTENT)
-  // AUTH_RATE_LIMIT_PER_MINUTE per user (not per IP): each change costs two bcrypt runs.
-  // Runs after JwtAuthGuard (class guards first), so request.user is set.
-  @UseGuards(ThrottlerGuard)
+  // One at a time, then AUTH_RATE_LIMIT_PER_MINUTE per user (not per IP): each change costs
+  // two bcrypt runs. After JwtAuthGuard (class guards run first), so request.user is set.
+  @UseGuards(OnePasswordChangeGuard, ThrottlerGuard)
   @Throttle({ default: { getTracker: (request) => `user:${(request as AuthenticatedRequest).user.id}` } })
   @ApiOperation({ summary: 'Change password; every refresh token of the user stops working' })
   @ApiNoContentResponse({ description: 'Changed' })

@@ -1,4 +1,4 @@
-import { HttpStatus, Inject, Injectable, Logger, OnModuleInit, UnauthorizedException } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnModuleInit, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
@@ -36,8 +36,6 @@ export interface Session {
 @Injectable()
 export class AuthService implements OnModuleInit {
   private readonly logger = new Logger('Auth');
-  /** Users with a password change in progress on this instance. */
-  private readonly changingPassword = new Set<number>();
 
   constructor(
     private readonly users: UsersService,
@@ -110,22 +108,8 @@ export class AuthService implements OnModuleInit {
    * Checks the current password, stores the new hash and revokes every refresh
    * token of the user in one transaction, so no session outlives the change.
    * bcrypt runs before the transaction: no row lock is held while hashing.
-   * One change per user at a time (per instance): parallel ones would only queue
-   * bcrypt work ahead of other clients' logins, and all but one would fail anyway.
    */
   async changePassword(userId: number, dto: ChangePasswordDto): Promise<void> {
-    if (this.changingPassword.has(userId)) {
-      throw new RetryLaterException(HttpStatus.TOO_MANY_REQUESTS, 'a password change for this account is already in progress', 1);
-    }
-    this.changingPassword.add(userId);
-    try {
-      await this.replacePassword(userId, dto);
-    } finally {
-      this.changingPassword.delete(userId);
-    }
-  }
-
-  private async replacePassword(userId: number, dto: ChangePasswordDto): Promise<void> {
     const currentHash = await this.users.passwordHashOf(userId);
     if (currentHash === null) throw new UnauthorizedException(STALE_TOKEN_MESSAGE);
     if (!(await this.passwords.verify(dto.currentPassword, currentHash))) {

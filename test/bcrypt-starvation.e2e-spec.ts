@@ -1,0 +1,141 @@
+import bcrypt from 'bcrypt';
+import { baseUrl, startTestApp, type TestApp } from './helpers/app.js';
+import { bearer, login, PASSWORD, signUp, uniqueName } from './helpers/accounts.js';
+import { timedFetch } from './helpers/http.js';
+
+/**
+ * bcrypt cannot be used to starve the service. Timings are relative to a bcrypt run
+ * measured in the same test (the machine is shared), with generous margins. A
+ * realistic cost makes bcrypt, not HTTP or the database, the dominant cost.
+ */
+const COST = '12';
+const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
+
+async function bcryptMs(runs = 3): Promise<number> {
+  const hash = await bcrypt.hash('measure', Number(COST));
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const started = performance.now();
+    await bcrypt.compare('measure', hash);
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+const json = (body: unknown, headers: Record<string, string> = {}): RequestInit => ({
+  method: 'POST',
+  headers: { 'Content-Type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
+
+describe('bcrypt queue: bounded (BCRYPT_MAX_QUEUE), overflow answered 503 at once', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // One bcrypt slot (UV_THREADPOOL_SIZE − 1) and room for two waiting jobs.
+    t = await startTestApp({
+      listen: true,
+      env: { BCRYPT_COST: COST, UV_THREADPOOL_SIZE: '2', BCRYPT_MAX_QUEUE: '2', AUTH_RATE_LIMIT_PER_MINUTE: '0', AUTH_ACCOUNT_RATE_LIMIT_PER_15_MINUTES: '0' },
+    });
+  });
+  afterAll(() => t.close());
+
+  it('8 parallel logins: one runs, two wait, five get 503 with Retry-After before a single bcrypt could finish', async () => {
+    const url = `${baseUrl(t.app)}/api/v1/auth/login`;
+    const results = await Promise.all(Array.from({ length: 8 }, () => timedFetch(url, json({ login: uniqueName('nobody'), password: 'wrong password' }))));
+    const refused = results.filter((r) => r.status === 503);
+    const served = results.filter((r) => r.status === 401);
+    expect({ refused: refused.length, served: served.length }).toEqual({ refused: 5, served: 3 });
+    for (const res of refused) {
+      expect(res.body).toEqual({ statusCode: 503, message: 'server busy, try again shortly', error: 'Service Unavailable' });
+      expect(res.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+    }
+    // "At once": every refusal came back before the fastest served login, which took one bcrypt run.
+    expect(Math.max(...refused.map((r) => r.ms))).toBeLessThan(Math.min(...served.map((r) => r.ms)));
+    // The queue drains: the service answers normally afterwards.
+    expect((await timedFetch(url, json({ login: 'nobody_after', password: 'wrong password' }))).status).toBe(401);
+  });
+});
+
+describe('PUT /users/me/password: rate-limited per user, one at a time per user', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp({ env: { AUTH_RATE_LIMIT_PER_MINUTE: '3' } });
+  });
+  afterAll(() => t.close());
+
+  const change = (token: string, currentPassword: string, newPassword: string) =>
+    t.http().put('/api/v1/users/me/password').set(bearer(token)).send({ currentPassword, newPassword });
+
+  it('AUTH_RATE_LIMIT_PER_MINUTE changes per user per minute, then 429 with Retry-After; another user on the same address is unaffected', async () => {
+    const user = await signUp(t);
+    const other = await signUp(t);
+    const { accessToken } = await login(t, user.username);
+    const otherToken = (await login(t, other.username)).accessToken;
+    let current = PASSWORD;
+    for (let i = 0; i < 3; i++) {
+      const next = `new password ${i}`;
+      await change(accessToken, current, next).expect(204);
+      current = next;
+    }
+    const res = await change(accessToken, current, 'one too many').expect(429);
+    expect(res.body).toEqual({ statusCode: 429, message: 'too many attempts, try again later', error: 'Too Many Requests' });
+    expect(Number(res.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    // Same client address (this test process), another user: its own budget.
+    await change(otherToken, PASSWORD, 'a new password').expect(204);
+  });
+});
+
+describe('200 parallel password changes from one account do not starve another client’s login', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    // One bcrypt slot, so the login must share it with the attacker; default limits and queue.
+    t = await startTestApp({ listen: true, env: { BCRYPT_COST: COST, UV_THREADPOOL_SIZE: '2' } });
+  });
+  afterAll(() => t.close());
+
+  /**
+   * 200 requests cost CPU and database round trips whatever they are: on a busy machine
+   * that alone slows a concurrent login by seconds. Its share is therefore measured with
+   * a control flood of the same size that does no bcrypt (PATCH /users/me with no
+   * changes: token, body, validation, one query); the password-change flood may add at
+   * most about one bcrypt run (the one in progress when the login arrives).
+   */
+  it('the login takes at most about one bcrypt run longer than during a flood of 200 requests that do no bcrypt', async () => {
+    const base = baseUrl(t.app);
+    const attacker = await signUp(t);
+    const victim = await signUp(t);
+    const { accessToken } = await login(t, attacker.username);
+    const victimLogin = () => timedFetch(`${base}/api/v1/auth/login`, json({ login: victim.username, password: PASSWORD }));
+    const headers = { 'Content-Type': 'application/json', ...bearer(accessToken) };
+    const loginDuring = async (path: string, init: RequestInit) => {
+      const flood = Promise.all(Array.from({ length: 200 }, () => timedFetch(`${base}${path}`, init)));
+      // Into the flood: the requests are in, the first password change is already hashing.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const during = await victimLogin();
+      expect(during.status).toBe(200);
+      return { ms: during.ms, statuses: (await flood).map((r) => r.status) };
+    };
+
+    const bcryptTime = await bcryptMs();
+    const idle = await victimLogin();
+    const control = await loginDuring('/api/v1/users/me', { method: 'PATCH', headers, body: '{}' });
+    expect(control.statuses.every((s) => s === 200)).toBe(true);
+    const attack = await loginDuring('/api/v1/users/me/password', {
+      method: 'PUT',
+      headers,
+      body: JSON.stringify({ currentPassword: PASSWORD, newPassword: 'attacker new password' }),
+    });
+
+    const report = { bcryptMs: bcryptTime, idleLoginMs: idle.ms, loginDuringControlFloodMs: control.ms, loginDuringPasswordFloodMs: attack.ms };
+    console.log(`bcrypt starvation (cost ${COST}, 1 slot): ${JSON.stringify(report, (_k, v: unknown) => (typeof v === 'number' ? Math.round(v) : v))}`);
+    // At most one bcrypt run beyond its share; the bound doubles that for a shared machine.
+    // Without the limits the login waits for hundreds of runs (or gets 503 from a full queue).
+    expect(attack.ms).toBeLessThan(control.ms + 2 * bcryptTime);
+
+    // The flood: one change went through, the rest were refused without bcrypt (429) or
+    // found the password already changed (401); no 5xx.
+    expect(attack.statuses.filter((s) => s === 204).length).toBeGreaterThanOrEqual(1);
+    expect(attack.statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(190);
+    expect(attack.statuses.every((s) => [204, 401, 429].includes(s))).toBe(true);
+  });
+});

@@ -1,8 +1,9 @@
 import { JwtService } from '@nestjs/jwt';
 import bcrypt from 'bcrypt';
 import { baseUrl, startTestApp, type TestApp } from './helpers/app.js';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { accessClaims, bearer, craftJwt, login, PASSWORD, signUp, uniqueName } from './helpers/accounts.js';
+import { query } from './helpers/database.js';
 import { timedFetch } from './helpers/http.js';
 
 /**
@@ -36,14 +37,15 @@ describe('bcrypt queue: bounded (BCRYPT_MAX_QUEUE), overflow answered 503 at onc
     // One bcrypt slot (UV_THREADPOOL_SIZE − 1) and room for two waiting jobs.
     t = await startTestApp({
       listen: true,
-      env: { BCRYPT_COST: COST, UV_THREADPOOL_SIZE: '2', BCRYPT_MAX_QUEUE: '2', AUTH_RATE_LIMIT_PER_MINUTE: '0', AUTH_ACCOUNT_RATE_LIMIT_PER_15_MINUTES: '0' },
+      env: { BCRYPT_COST: COST, UV_THREADPOOL_SIZE: '2', BCRYPT_MAX_QUEUE: '2', AUTH_RATE_LIMIT_PER_MINUTE: '0' },
     });
   });
   afterAll(() => t.close());
 
   it('8 parallel logins: one runs, two wait, five get 503 with Retry-After before a single bcrypt could finish', async () => {
     const url = `${baseUrl(t.app)}/api/v1/auth/login`;
-    const results = await Promise.all(Array.from({ length: 8 }, () => timedFetch(url, json({ login: uniqueName('nobody'), password: 'wrong password' }))));
+    const name = uniqueName('nobody');
+    const results = await Promise.all(Array.from({ length: 8 }, () => timedFetch(url, json({ login: name, password: 'wrong password' }))));
     const refused = results.filter((r) => r.status === 503);
     const served = results.filter((r) => r.status === 401);
     expect({ refused: refused.length, served: served.length }).toEqual({ refused: 5, served: 3 });
@@ -53,6 +55,9 @@ describe('bcrypt queue: bounded (BCRYPT_MAX_QUEUE), overflow answered 503 at onc
     }
     // "At once": every refusal came back before the fastest served login, which took one bcrypt run.
     expect(Math.max(...refused.map((r) => r.ms))).toBeLessThan(Math.min(...served.map((r) => r.ms)));
+    // A refusal is no failed login: only the three checked attempts count against the name.
+    const key = `login:${createHash('sha256').update(name).digest('hex')}`;
+    expect((await query(t.config.databaseUrl, 'SELECT hits FROM rate_limits WHERE key = $1', [key])).rows).toEqual([{ hits: 3 }]);
     // The queue drains: the service answers normally afterwards.
     expect((await timedFetch(url, json({ login: 'nobody_after', password: 'wrong password' }))).status).toBe(401);
   });
@@ -115,7 +120,8 @@ describe('200 parallel password changes from one account do not starve another c
       await new Promise((resolve) => setTimeout(resolve, 50));
       const during = await victimLogin();
       expect(during.status).toBe(200);
-      return { ms: during.ms, statuses: (await flood).map((r) => r.status) };
+      const answers = await flood;
+      return { ms: during.ms, statuses: answers.map((r) => r.status), messages: new Set(answers.map((r) => (r.body as { message?: string }).message)) };
     };
 
     const rounds = { bcryptMs: [] as number[], controlMs: [] as number[], attackMs: [] as number[] };
@@ -139,6 +145,7 @@ describe('200 parallel password changes from one account do not starve another c
       // password already changed (401); no 5xx.
       expect(attack.statuses.filter((s) => s === 204)).toHaveLength(1);
       expect(attack.statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(190);
+      expect(attack.messages).toContain('a password change for this account is already in progress');
       expect(attack.statuses.every((s) => [204, 401, 429].includes(s))).toBe(true);
     }
 

@@ -18,7 +18,16 @@ export async function resolveConfig(
   if (!databaseUrl) {
     const dataDir = join(config.dataDir, 'postgres');
     logger.log(`DATABASE_URL is not set: starting an embedded PostgreSQL 15 with its data in ${dataDir}`);
-    embedded = await startEmbeddedPostgres({ dataDir, persistent: true, log: (line) => logger.debug?.(line) });
+    embedded = await startEmbeddedPostgres({
+      dataDir,
+      persistent: true,
+      log: (line) => logger.debug?.(line),
+      // Without its database the API cannot serve: say so in one line and stop, as a failed start does.
+      onUnexpectedExit: (message) => {
+        logger.error(message);
+        process.exit(1);
+      },
+    });
     databaseUrl = embedded.url;
     logger.log(
       `Embedded PostgreSQL is listening on ${new URL(databaseUrl).host}; set DATABASE_URL=postgres://user:password@host:5432/db to use your own server instead`,

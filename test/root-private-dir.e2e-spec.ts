@@ -91,15 +91,14 @@ const mode = async (path: string) => (await stat(path)).mode & 0o777;
     expect(raw).toEqual([]); // no "Emitted 'error' event", no stack
   });
 
-  it('initdb refusing the directory: one error line with its reason, exit 1', async () => {
+  it('a data directory that is neither empty nor a cluster: one error line saying so, exit 1', async () => {
     const dataDir = join(project.app, '.data-stray');
     await mkdir(join(dataDir, 'postgres'), { recursive: true });
     await writeFile(join(dataDir, 'postgres', 'stray-file'), 'left over\n');
     const { code, errors, raw } = await failedStart(project.app, { DATA_DIR: dataDir });
     expect(code).toBe(1);
     expect(errors).toHaveLength(1);
-    expect(String(errors[0].msg)).toContain(`could not create its data directory ${join(dataDir, 'postgres')}`);
-    expect(String(errors[0].msg)).toContain('exists but is not empty');
+    expect(String(errors[0].msg)).toContain(`${join(dataDir, 'postgres')} exists but is not empty and holds no PostgreSQL cluster`);
     expect(raw).toEqual([]);
   });
 });

@@ -18,6 +18,8 @@ export interface LaunchOptions {
   aliases?: Record<string, string>;
   log: (line: string) => void;
   onLine?: (line: string) => void;
+  /** When Node exits first: 'stop' the server cleanly (default), or 'kill' the program and its children. */
+  onNodeExit?: 'stop' | 'kill';
 }
 
 export interface Launched {
@@ -65,14 +67,22 @@ export function launch(binary: string, args: string[], options: LaunchOptions): 
     });
     stream?.on('end', () => take(rest));
   }
+  // Its own process group does not see the signal that ends Node: stop it when Node exits.
+  const killOnExit = () => {
+    if (options.onNodeExit !== 'kill') child.kill('SIGINT');
+    else if (child.pid) process.kill(-child.pid, 'SIGKILL'); // initdb and the postgres it runs
+  };
+  process.on('exit', killOnExit);
   let exited = false;
   const ended = new Promise<Awaited<Launched['ended']>>((resolve) => {
     child.on('error', (error: NodeJS.ErrnoException) => {
       exited ||= child.pid === undefined; // a failed spawn; a failed kill() leaves it running
+      if (exited) process.removeListener('exit', killOnExit);
       resolve({ code: null, signal: null, error });
     });
     child.on('close', (code, signal) => {
       exited = true;
+      process.removeListener('exit', killOnExit);
       resolve({ code, signal });
     });
   });

@@ -1,12 +1,11 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { access, chown, mkdir, open, readFile, rm, unlink, writeFile } from 'node:fs/promises';
+import { access, chown, mkdir, open, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { platform, userInfo } from 'node:os';
-import { dirname, join } from 'node:path';
-import { promisify } from 'node:util';
+import { userInfo } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { locateBinaries, reachableCopy, type Binaries } from './embedded-postgres-binaries.js';
-import { EmbeddedPostgresError, launch, lastWords, runToCompletion, spawnFailure, type LaunchOptions } from './embedded-postgres-process.js';
+import { EmbeddedPostgresError, launch, lastWords, runToCompletion, spawnFailure } from './embedded-postgres-process.js';
+import { asServer, postgresAccount, type Account } from './embedded-postgres-root.js';
 
 export { EmbeddedPostgresError } from './embedded-postgres-process.js';
 
@@ -36,7 +35,8 @@ const READY = 'database system is ready to accept connections';
  *
  * The package's own launcher is not used: it spawns without an 'error' listener
  * (an unreachable binary crashed the process), cannot hand the server a directory
- * (below), writes the password world-readable to /tmp and takes over SIGINT/SIGTERM.
+ * (embedded-postgres-root.ts), writes the password world-readable to /tmp and takes
+ * over SIGINT/SIGTERM.
  */
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const log = options.log ?? (() => undefined);
@@ -54,43 +54,33 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
 }
 
-type Account = { uid: number; gid: number };
-
 /**
- * As root, PostgreSQL runs as `postgres`, who may not be able to walk the path to
- * ./.data (a project under a 0700 directory). The data stays there all the same:
- * root opens the data directory and hands the open descriptor to the server as
- * fd 3, and the server is told its data directory is /proc/self/fd/3. The kernel
- * resolves that link to the directory itself without walking its ancestors, so
- * no permission outside the project changes and ./.data keeps the only copy.
- * Every server process inherits fd 3; after startup the server works relative to
- * its data directory anyway. Linux only (/proc).
+ * initdb builds the cluster beside its place and it is renamed into place once
+ * complete: an interrupted first start (Ctrl-C) must not leave a half cluster that
+ * looks initialised (PG_VERSION is the first file initdb writes).
  */
-async function asServer(account: Account | undefined, dataDir: string, extraFds: number[] = []) {
-  if (!account) return { dataPath: dataDir, launch: {} as Partial<LaunchOptions>, done: async () => undefined };
-  if (platform() !== 'linux') throw new EmbeddedPostgresError('running the embedded PostgreSQL as root is supported on Linux only: set DATABASE_URL');
-  const directory = await open(dataDir, 'r');
-  return {
-    dataPath: '/proc/self/fd/3',
-    launch: { uid: account.uid, gid: account.gid, fds: [directory.fd, ...extraFds], aliases: { '/proc/self/fd/3': dataDir } },
-    done: () => directory.close(),
-  };
-}
-
 async function initialise(binaries: Binaries, options: EmbeddedOptions, password: string, account: Account | undefined, log: (line: string) => void) {
-  // initdb reads the password from a file; it exists only as long as it takes to open it.
-  const pwfile = `${options.dataDir}.initdb-${randomBytes(6).toString('hex')}`;
+  const { dataDir } = options;
+  const leftovers = (await readdir(dirname(dataDir))).filter((name) => name.startsWith(`${basename(dataDir)}.initdb-`));
+  for (const name of leftovers) await rm(join(dirname(dataDir), name), { recursive: true, force: true });
+  if ((await readdir(dataDir).catch(() => [])).length > 0) {
+    throw new EmbeddedPostgresError(`${dataDir} exists but is not empty and holds no PostgreSQL cluster: move it away, or set DATA_DIR or DATABASE_URL`);
+  }
+
+  const building = `${dataDir}.initdb-${randomBytes(6).toString('hex')}`;
+  // initdb reads the password from a file; as root it exists only as long as it takes to open it.
+  const pwfile = `${building}.pw`;
   await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
   let pwHandle: Awaited<ReturnType<typeof open>> | undefined;
   try {
     if (account) {
-      await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
-      await chown(options.dataDir, account.uid, account.gid);
+      await mkdir(building, { mode: 0o700 });
+      await chown(building, account.uid, account.gid);
       await chown(pwfile, account.uid, account.gid);
       pwHandle = await open(pwfile, 'r');
       await unlink(pwfile);
     }
-    const server = await asServer(account, options.dataDir, pwHandle ? [pwHandle.fd] : []);
+    const server = await asServer(account, building, pwHandle ? [pwHandle.fd] : [], dataDir);
     try {
       await runToCompletion(binaries.initdb, [
         `--pgdata=${server.dataPath}`,
@@ -101,12 +91,15 @@ async function initialise(binaries: Binaries, options: EmbeddedOptions, password
         '--lc-messages=C',
         '--no-sync',
         '--no-instructions',
-      ], { ...server.launch, log });
+      ], { ...server.launch, log, onNodeExit: 'kill' });
     } finally {
       await server.done();
     }
+    await rm(pwfile, { force: true });
+    await rename(building, dataDir); // also replaces an empty directory
   } catch (error) {
-    throw new EmbeddedPostgresError(`embedded PostgreSQL could not create its data directory ${options.dataDir}: ${(error as Error).message}`);
+    await rm(building, { recursive: true, force: true });
+    throw new EmbeddedPostgresError(`embedded PostgreSQL could not create its data directory ${dataDir}: ${(error as Error).message}`);
   } finally {
     await pwHandle?.close();
     await rm(pwfile, { force: true });
@@ -161,9 +154,6 @@ async function startServer(binaries: Binaries, options: EmbeddedOptions, passwor
 
 function running(postgres: ReturnType<typeof launch>, options: EmbeddedOptions, port: number, password: string): EmbeddedDatabase {
   let stopping = false;
-  // If Node dies without a clean stop, do not leave PostgreSQL running orphaned.
-  const killOnExit = () => postgres.child.kill('SIGINT');
-  process.once('exit', killOnExit);
   void postgres.ended.then(({ code, signal }) => {
     if (!stopping) options.onUnexpectedExit?.(`embedded PostgreSQL (data in ${options.dataDir}) exited (${code === null ? signal : `exit ${code}`}): ${lastWords(postgres.recent())}`);
   });
@@ -172,27 +162,10 @@ function running(postgres: ReturnType<typeof launch>, options: EmbeddedOptions, 
     dataDir: options.dataDir,
     stop: async () => {
       stopping = true;
-      process.removeListener('exit', killOnExit);
       await postgres.stop();
       if (!options.persistent) await rm(options.dataDir, { recursive: true, force: true });
     },
   };
-}
-
-/** PostgreSQL refuses to run as root; as root it runs as `postgres`, created if missing (as embedded-postgres did). */
-async function postgresAccount(): Promise<Account> {
-  const run = promisify(execFile);
-  const ids = async () => ({ uid: Number((await run('id', ['-u', USER])).stdout), gid: Number((await run('id', ['-g', USER])).stdout) });
-  try {
-    return await ids();
-  } catch {
-    try {
-      await run('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', USER]);
-      return await ids();
-    } catch (error) {
-      throw new EmbeddedPostgresError(`PostgreSQL does not run as root and there is no \`${USER}\` user to run it as (useradd: ${(error as Error).message}); create one or set DATABASE_URL`);
-    }
-  }
 }
 
 async function clusterPassword(options: EmbeddedOptions): Promise<string> {

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
@@ -6,6 +6,7 @@ import { MIGRATIONS } from '../src/database/migrations/index.js';
 import { startApiProcess } from './helpers/api-process.js';
 import { startTestApp } from './helpers/app.js';
 import { createDatabase, query } from './helpers/database.js';
+import { timedFetch, waitFor } from './helpers/http.js';
 
 // SIGTERM drain and an unreachable database at startup are in lifecycle.e2e-spec.ts.
 describe('startup', () => {
@@ -40,6 +41,24 @@ describe('startup', () => {
     }
   });
 
+  it('Ctrl-C while the embedded database is being created leaves no PostgreSQL process behind; the next start comes up', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'streamly-data-'));
+    try {
+      const first = await startApiProcess({ env: { DATA_DIR: dataDir }, waitUntilListening: false });
+      await first.waitForLog((line) => String(line.msg).startsWith('DATABASE_URL is not set'));
+      first.child.kill('SIGINT');
+      expect((await first.exited).code).toBe(0);
+      if (process.platform === 'linux') await waitFor(async () => (await processesUsing(dataDir)).length === 0, 5000, 100, 'initdb/postgres still running');
+
+      const second = await startApiProcess({ env: { DATA_DIR: dataDir } });
+      expect((await timedFetch(`${second.url}/health/ready`)).status).toBe(200);
+      second.child.kill('SIGTERM');
+      expect((await second.exited).code).toBe(0);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('two instances starting together on one empty database both come up; the migrations ran once', async () => {
     const db = await createDatabase('race');
     const env = { DATABASE_URL: db.url };
@@ -55,3 +74,15 @@ describe('startup', () => {
     }
   });
 });
+
+/** Processes whose working directory or an open file is below `dir` (Linux /proc). */
+async function processesUsing(dir: string): Promise<number[]> {
+  const pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+  const using: number[] = [];
+  for (const pid of pids) {
+    const fds = await readdir(`/proc/${pid}/fd`).catch(() => []);
+    const paths = await Promise.all([`/proc/${pid}/cwd`, ...fds.map((fd) => `/proc/${pid}/fd/${fd}`)].map((link) => readlink(link).catch(() => '')));
+    if (paths.some((path) => path.startsWith(dir))) using.push(Number(pid));
+  }
+  return using;
+}

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, copyFile, cp, mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, cp, mkdir, mkdtemp, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,10 +20,12 @@ async function privateProject() {
   await mkdir(app);
   await copyFile('package.json', join(app, 'package.json'));
   await cp('dist', join(app, 'dist'), { recursive: true });
-  // Hard links are instant; a real copy where the file system does not allow them.
-  await run('cp', ['-al', 'node_modules', join(app, 'node_modules')]).catch(async () => {
+  // Hard links are instant; a real copy where the file system does not allow them. (Not a
+  // symlink: Node would resolve the packages, and PostgreSQL's programs, to the original path.)
+  const modules = await realpath('node_modules');
+  await run('cp', ['-al', modules, join(app, 'node_modules')]).catch(async () => {
     await rm(join(app, 'node_modules'), { recursive: true, force: true });
-    await run('cp', ['-a', 'node_modules', join(app, 'node_modules')]);
+    await run('cp', ['-a', modules, join(app, 'node_modules')]);
   });
   return { dir, app };
 }
@@ -55,6 +57,7 @@ const mode = async (path: string) => (await stat(path)).mode & 0o777;
 
   it('`npm start` comes up on the embedded PostgreSQL with its data in ./.data, keeps it across a restart, exits 0 on SIGTERM; no mode outside the project changes', async () => {
     expect(await mode(project.dir)).toBe(0o700);
+    expect(await realpath(join(project.app, 'node_modules'))).toBe(join(project.app, 'node_modules'));
     api = await startApiProcess({ cwd: project.app, env: {} });
     expect((await timedFetch(`${api.url}/health/ready`)).status).toBe(200);
     const signUp = await timedFetch(`${api.url}/api/v1/users`, {

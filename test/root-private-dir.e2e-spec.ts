@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { chmod, copyFile, cp, mkdir, mkdtemp, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, cp, mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -106,7 +106,22 @@ const mode = async (path: string) => (await stat(path)).mode & 0o777;
   });
 });
 
-describe('embedded PostgreSQL programs that cannot be run', () => {
+describe('embedded PostgreSQL failures, as any user', () => {
+  it('PostgreSQL dying under the running API: one error line saying so, exit 1', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'streamly-data-'));
+    try {
+      const api = await startApiProcess({ env: { DATA_DIR: dataDir } });
+      const postmaster = Number((await readFile(join(dataDir, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]);
+      process.kill(postmaster, 'SIGKILL');
+      expect((await api.exited).code).toBe(1);
+      const errors = api.logs().filter((line) => line.level === 'error');
+      expect(errors.map((line) => line.msg)).toEqual([expect.stringMatching(/^embedded PostgreSQL \(data in .+\) exited \(SIGKILL\)/)]);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+
   it('a program that cannot be executed (EACCES, ENOENT) is a one-line error, not an unhandled error event', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'streamly-noexec-'));
     try {

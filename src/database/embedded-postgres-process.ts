@@ -70,14 +70,21 @@ export function launch(binary: string, args: string[], options: LaunchOptions): 
   // Its own process group does not see the signal that ends Node: stop it when Node exits.
   const killOnExit = () => {
     if (options.onNodeExit !== 'kill') child.kill('SIGINT');
-    else if (child.pid) process.kill(-child.pid, 'SIGKILL'); // initdb and the postgres it runs
+    else if (child.pid) {
+      try {
+        process.kill(-child.pid, 'SIGKILL'); // initdb and the postgres it runs
+      } catch {
+        // already gone
+      }
+    }
   };
   process.on('exit', killOnExit);
   let exited = false;
   const ended = new Promise<Awaited<Launched['ended']>>((resolve) => {
     child.on('error', (error: NodeJS.ErrnoException) => {
-      exited ||= child.pid === undefined; // a failed spawn; a failed kill() leaves it running
-      if (exited) process.removeListener('exit', killOnExit);
+      if (child.pid !== undefined) return; // a failed kill(): it is still running
+      exited = true; // a failed spawn
+      process.removeListener('exit', killOnExit);
       resolve({ code: null, signal: null, error });
     });
     child.on('close', (code, signal) => {

@@ -154,7 +154,8 @@ async function startServer(binaries: Binaries, options: EmbeddedOptions, passwor
 
 function running(postgres: ReturnType<typeof launch>, options: EmbeddedOptions, port: number, password: string): EmbeddedDatabase {
   let stopping = false;
-  void postgres.ended.then(({ code, signal }) => {
+  // 'exit', not 'close': the backends still hold its output pipe for a moment.
+  postgres.child.once('exit', (code, signal) => {
     if (!stopping) options.onUnexpectedExit?.(`embedded PostgreSQL (data in ${options.dataDir}) exited (${code === null ? signal : `exit ${code}`}): ${lastWords(postgres.recent())}`);
   });
   return {

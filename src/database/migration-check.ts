@@ -38,7 +38,7 @@ export async function pendingSchemaChanges(serverUrl: string): Promise<string[]>
 /** `npm run migration:check`: exits 1 and prints the SQL when entities and migrations disagree. */
 async function main(): Promise<void> {
   const logger = new Logger('MigrationCheck');
-  const config = loadConfig();
+  const config = loadConfig(process.env, { secrets: false });
   const embedded = config.databaseUrl
     ? undefined
     : await startEmbeddedPostgres({ dataDir: `${config.dataDir}/migration-check-${process.pid}`, persistent: false });

@@ -41,6 +41,13 @@ export function createFastifyAdapter(config: ResolvedConfig): FastifyAdapter {
     done();
   });
   fastify.addHook('onResponse', logRequestCompleted);
+  // Tokens, stream keys and webhook secrets must not stay in a browser's or a proxy's cache:
+  // nothing is cacheable but the public docs, and nothing at all that a request with
+  // credentials gets. onSend runs after the handler, so no route can opt out by accident.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (request.headers.authorization !== undefined || !request.routeOptions.url?.startsWith('/docs')) reply.header('Cache-Control', 'no-store');
+    done(null, payload);
+  });
   // The words of every route, so a log line for an unmatched path keeps those and redacts the rest.
   fastify.addHook('onRoute', (route) => rememberRoute(route.url));
   return adapter;

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
+import { APP_SCHEMA } from './src/app.schema.js';
 import { resolveDatabase } from './src/bootstrap.js';
 import { loadConfig } from './src/config/app-config.js';
 import { databaseOptions } from './src/database/database.options.js';
@@ -16,4 +17,4 @@ const parsed = loadConfig(process.env, { secrets: false });
 installLogger({ logLevel: parsed.logLevel, nodeEnv: parsed.nodeEnv });
 const { databaseUrl } = await resolveDatabase(parsed);
 
-export default new DataSource(databaseOptions({ ...parsed, databaseUrl }));
+export default new DataSource(databaseOptions({ ...parsed, databaseUrl }, APP_SCHEMA));

@@ -56,15 +56,14 @@ function digest(value: string): Buffer {
 
 /**
  * An ingest controller at `path`: guarded by the shared secret, its refusals counted
- * for `adapter`, documented alike. `secretHint` says where the caller configures the
- * secret. `secretInQuery`: 'required' when the caller can only send it as `?secret=`
- * (nginx-rtmp), 'optional' when it may (MediaMTX, SRS hooks), 'never' for everything else.
+ * for `adapter`, documented alike. `querySecret` only for the hook routes of servers that
+ * cannot send a header: `hint` says where their operator puts `?secret=`, `required` when
+ * the header is not an option at all (nginx-rtmp). Without it, the Bearer header only.
  */
-export function IngestController(adapter: IngestAdapterName, path: string, secretHint: string, secretInQuery: 'required' | 'optional' | 'never') {
-  const query =
-    secretInQuery === 'never'
-      ? []
-      : [SecretInQuery(true), ApiQuery({ name: 'secret', required: secretInQuery === 'required', description: `INGEST_SECRET, ${secretHint}` })];
+export function IngestController(adapter: IngestAdapterName, path: string, querySecret?: { hint: string; required: boolean }) {
+  const query = querySecret
+    ? [SecretInQuery(true), ApiQuery({ name: 'secret', required: querySecret.required, description: `INGEST_SECRET, ${querySecret.hint}` })]
+    : [];
   return applyDecorators(
     ApiTags('ingest'),
     ApiBearerAuth(),

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readlink, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
-import { MIGRATIONS } from '../src/database/migrations/index.js';
+import { APP_SCHEMA } from '../src/app.schema.js';
 import { startApiProcess } from './helpers/api-process.js';
 import { startTestApp } from './helpers/app.js';
 import { createDatabase, query } from './helpers/database.js';
@@ -26,6 +26,15 @@ describe('startup', () => {
     const { code, output } = await failedStart({ NODE_ENV: 'production', JWT_SECRET: '', INGEST_SECRET: '' });
     expect(code).toBe(1);
     for (const name of ['DATABASE_URL', 'JWT_SECRET', 'INGEST_SECRET']) expect(output).toContain(name);
+  });
+
+  it('refuses to start in production with a placeholder, low-entropy or shared secret, naming each variable', async () => {
+    const placeholder = 'change-me-to-at-least-32-random-bytes-xxxxxxxx';
+    const { code, output } = await failedStart({ NODE_ENV: 'production', BCRYPT_COST: '10', DATABASE_URL: 'postgres://u:p@127.0.0.1:1/x', JWT_SECRET: placeholder, INGEST_SECRET: placeholder });
+    expect(code).toBe(1);
+    expect(output).toContain('JWT_SECRET is a placeholder');
+    expect(output).toContain('INGEST_SECRET must differ from JWT_SECRET');
+    expect(output).not.toContain(placeholder);
   });
 
   it('a second `npm start` on the same embedded data fails at once with exit 1 and says why', async () => {
@@ -66,7 +75,7 @@ describe('startup', () => {
     try {
       for (const app of apps) await app.http().get('/health/ready').expect(200);
       const { rows } = await query(db.url, 'SELECT name, count(*)::int AS n FROM migrations GROUP BY name ORDER BY name');
-      expect(rows).toHaveLength(MIGRATIONS.length);
+      expect(rows).toHaveLength(APP_SCHEMA.migrations.length + 1);
       expect(rows.every((row) => row.n === 1)).toBe(true);
     } finally {
       await Promise.all(apps.map((app) => app.close()));

@@ -1,9 +1,11 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type pg from 'pg';
 import { DataSource } from 'typeorm';
+import type { ResolvedConfig } from '../config/app-config.js';
+import { APP_CONFIG } from '../config/config.module.js';
 import { isDatabaseUnavailable } from './database-errors.js';
-import { postgresPools, primaryPool } from './sql.js';
+import { postgresPools, primaryPool, statement } from './sql.js';
 
 /** After a replica fails, reads go to the primary for this long before replicas are tried again. */
 const REPLICA_RETRY_AFTER_MS = 5000;
@@ -26,25 +28,34 @@ export class ReadReplica {
   private replicasUnusableUntil = 0;
   private next = 0;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  private readonly prepared: boolean;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) config: ResolvedConfig,
+  ) {
+    this.prepared = !config.dbPgBouncer;
+  }
 
   /** True when replica pools exist (configured and reachable at startup). */
   get hasReplicas(): boolean {
     return postgresPools(this.dataSource).replicas.length > 0;
   }
 
-  async query<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, parameters: unknown[] = []): Promise<T[]> {
+  /** `name` labels the statement as in Sql.query. */
+  async query<T extends pg.QueryResultRow = Record<string, unknown>>(name: string, sql: string, parameters: unknown[] = []): Promise<T[]> {
+    const query = statement(name, sql, parameters, this.prepared);
     const master = primaryPool(this.dataSource);
     const { replicas } = postgresPools(this.dataSource);
-    if (replicas.length === 0 || Date.now() < this.replicasUnusableUntil) return (await master.query<T>(sql, parameters)).rows;
+    if (replicas.length === 0 || Date.now() < this.replicasUnusableUntil) return (await master.query<T>(query)).rows;
     const replica = replicas[this.next++ % replicas.length];
     try {
-      return (await replica.query<T>(sql, parameters)).rows;
+      return (await replica.query<T>(query)).rows;
     } catch (error) {
       if (!isDatabaseUnavailable(error)) throw error;
       this.replicasUnusableUntil = Date.now() + REPLICA_RETRY_AFTER_MS;
       this.logger.warn(`Read replica unavailable (${(error as Error).message}); reading from the primary for ${REPLICA_RETRY_AFTER_MS / 1000} s`);
-      return (await master.query<T>(sql, parameters)).rows;
+      return (await master.query<T>(query)).rows;
     }
   }
 }

@@ -4,6 +4,7 @@ import type { PostgresDataSourceOptions as PostgresConnectionOptions } from 'typ
 import type { AppConfig } from '../config/app-config.js';
 import { DiscardTimedOutConnectionsSubscriber } from './discard-timed-out-connections.subscriber.js';
 import { ENTITIES } from './entities.js';
+import { StatementTimingSubscriber } from './statement-timing.subscriber.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 export type DatabaseConfig = Pick<AppConfig, 'replicaUrls' | 'dbPoolMax' | 'dbConnectTimeoutMs' | 'dbStatementTimeoutMs'> &
@@ -35,7 +36,7 @@ export function databaseOptions(config: DatabaseConfig): DataSourceOptions {
     type: 'postgres',
     entities: ENTITIES,
     migrations: MIGRATIONS,
-    subscribers: [DiscardTimedOutConnectionsSubscriber],
+    subscribers: [DiscardTimedOutConnectionsSubscriber, StatementTimingSubscriber],
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,

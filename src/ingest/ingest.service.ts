@@ -91,7 +91,7 @@ export class IngestService implements OnModuleInit {
     // Anything that is not key-shaped names no stream: no query for it.
     if (key === undefined || !STREAM_KEY_PATTERN.test(key)) return { outcome: 'unknown' };
     // Lag-tolerant read: a replica when there is one.
-    const rows = await this.replica.query<KeyLookupDto & { expired: boolean }>(KEY_LOOKUP_SQL, [key]);
+    const rows = await this.replica.query<KeyLookupDto & { expired: boolean }>(KEY_LOOKUP_SQL, [key], 'key_lookup');
     if (rows.length === 0) return { outcome: 'unknown' };
     const { expired, ...stream } = rows[0];
     const outcome = decide({ status: stream.status, expired });

@@ -50,8 +50,9 @@ export class DatabaseCollector implements OnApplicationBootstrap, OnApplicationS
     this.primary = { source: 'database', pool: this.pool(this.config.databaseUrl) };
     // Every configured replica, also one left out at startup: its lag still matters.
     this.replicas = this.config.replicaUrls.map((url) => ({ source: `replica:${replicaName(url)}`, pool: this.pool(url) }));
-    void this.refresh();
-    this.timer = setInterval(() => void this.refresh(), COLLECT_INTERVAL_MS).unref();
+    const collect = () => void this.refresh().catch((error: Error) => this.logger.error(`Metrics collection failed: ${error.message}`));
+    collect();
+    this.timer = setInterval(collect, COLLECT_INTERVAL_MS).unref();
   }
 
   async onApplicationShutdown(): Promise<void> {

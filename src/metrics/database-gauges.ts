@@ -7,12 +7,14 @@ type AnyGauge = Gauge<string>;
 /** The stream statuses the API knows (kept here so metrics imports no feature); anything else is `other`. */
 const STREAM_STATUSES = ['active', 'live', 'disabled', 'expired'] as const;
 
+// An unlabelled gauge reads 0 after reset(); only remove() takes its one series away.
+const unlabelled = new WeakSet<AnyGauge>();
+
 /** A failed source's gauges are absent (not zero, not stale) until it answers again. */
 function clear(gauges: AnyGauge[]): void {
   for (const gauge of gauges) {
-    gauge.reset();
-    // An unlabelled gauge reads 0 after reset(); remove() takes its one series away.
-    gauge.remove();
+    if (unlabelled.has(gauge)) gauge.remove();
+    else gauge.reset();
   }
 }
 
@@ -36,7 +38,11 @@ export class DatabaseGauges {
 
   constructor(registry: Registry) {
     const registers = [registry];
-    const gauge = (name: string, help: string, labelNames: string[] = []) => new Gauge({ name, help, labelNames, registers });
+    const gauge = (name: string, help: string, labelNames: string[] = []) => {
+      const created = new Gauge({ name, help, labelNames, registers });
+      if (labelNames.length === 0) unlabelled.add(created);
+      return created;
+    };
     this.backends = gauge(
       'streamly_db_backends',
       'Connections to our database from all its clients by state (pg_stat_activity): active, idle, idle_in_transaction, waiting_on_lock, other',

@@ -2,9 +2,10 @@ import { Logger } from '@nestjs/common';
 import type { DataSourceOptions } from 'typeorm';
 import type { PostgresDataSourceOptions as PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions.js';
 import type { AppConfig } from '../config/app-config.js';
+// Times every TypeORM statement into streamly_db_statement_duration_seconds (statement-timing.ts).
+import { StatementTimingSubscriber } from './statement-timing.subscriber.js';
 import { DiscardTimedOutConnectionsSubscriber } from './discard-timed-out-connections.subscriber.js';
 import { ENTITIES } from './entities.js';
-import { StatementTimingSubscriber } from './statement-timing.subscriber.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 export type DatabaseConfig = Pick<AppConfig, 'replicaUrls' | 'dbPoolMax' | 'dbConnectTimeoutMs' | 'dbStatementTimeoutMs'> &

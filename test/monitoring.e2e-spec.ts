@@ -76,6 +76,7 @@ describe('database monitoring in /metrics (statement durations, connections, siz
       await t.http().get(`/api/v1/ingest/keys/${stream.streamKey}`).set('Authorization', `Bearer ${t.config.ingestSecret}`).expect(200);
     }
     await dataSource.query(`${sqlComment('user_get')}SELECT 1`);
+    await dataSource.getRepository('User').find({ take: 1, comment: 'user_profile' });
     await dataSource.query(`/* not_on_the_list */ SELECT 2`);
     // A named unit around TypeORM statements counts once, under its name.
     await timeStatement(dataSource, 'stream_get', () => dataSource.transaction((manager) => manager.query('SELECT 3')));
@@ -83,6 +84,7 @@ describe('database monitoring in /metrics (statement durations, connections, siz
     const after = await scrape();
     expect(count(after, 'key_lookup') - count(before, 'key_lookup')).toBe(3);
     expect(count(after, 'user_get') - count(before, 'user_get')).toBe(1);
+    expect(count(after, 'user_profile') - count(before, 'user_profile')).toBe(1);
     expect(count(after, 'stream_get') - count(before, 'stream_get')).toBe(1);
     // The made-up name, plus the TypeORM statements of the POST /streams above at most: no transaction's BEGIN/SELECT/COMMIT.
     expect(count(after, 'other') - count(before, 'other')).toBe(1);

@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
+import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { sqlComment, timeStatement } from '../src/database/statement-timing.js';
 import { DatabaseCollector } from '../src/metrics/database-collector.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
+import { waitFor } from './helpers/http.js';
 import { labelValues, nginxHook, runTool, sample } from './helpers/monitoring.js';
 import { findTool } from './helpers/tools.js';
 import { createUser, type TestUser } from './helpers/users.js';
@@ -65,6 +67,31 @@ describe('database monitoring in /metrics (statement durations, connections, siz
     }
     expect(sample(text, 'streamly_db_collector_up', 'source="database"')).toBe(1);
     expect(sample(text, 'streamly_db_collector_duration_seconds', 'source="database"')).toBeLessThan(1);
+  });
+
+  it('a session holding a lock shows as idle in transaction, and the one blocked by it as waiting on a lock', async () => {
+    const connect = async () => {
+      const client = new pg.Client({ connectionString: t.config.databaseUrl });
+      client.on('error', () => undefined);
+      await client.connect();
+      return client;
+    };
+    const [holder, waiter] = [await connect(), await connect()];
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [owner.id]);
+      const blocked = waiter.query('UPDATE users SET first_name = first_name WHERE id = $1', [owner.id]);
+      // The UPDATE reaches its lock a moment after it is sent.
+      await waitFor(async () => sample(await collected(), 'streamly_db_backends', 'state="waiting_on_lock"') === 1, 5000);
+      const text = await scrape();
+      expect(sample(text, 'streamly_db_backends', 'state="idle_in_transaction"')).toBeGreaterThanOrEqual(1);
+      await holder.query('ROLLBACK');
+      await blocked;
+    } finally {
+      await holder.end();
+      await waiter.end();
+    }
+    expect(sample(await collected(), 'streamly_db_backends', 'state="waiting_on_lock"')).toBe(0);
   });
 
   it('times statements by bounded name: the key lookup, TypeORM statements by their comment, else other; never SQL text', async () => {

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
+import { APP_SCHEMA } from './src/app.schema.js';
 import { resolveConfig } from './src/bootstrap.js';
 import { loadConfig } from './src/config/app-config.js';
 import { databaseOptions } from './src/database/database.options.js';
@@ -15,4 +16,4 @@ const parsed = loadConfig();
 installLogger({ logLevel: parsed.logLevel, nodeEnv: parsed.nodeEnv });
 const { config } = await resolveConfig(parsed);
 
-export default new DataSource(databaseOptions(config));
+export default new DataSource(databaseOptions(config, APP_SCHEMA));

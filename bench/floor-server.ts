@@ -1,7 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import pg from 'pg';
-import { KEY_LOOKUP_SQL } from '../src/ingest/key-lookup.query.js';
+import { KEY_LOOKUP_SQL } from '../src/streams/key-lookup.query.js';
 
 /**
  * The physical floor of the ingest key lookup on this stack: bare `node:http`
@@ -34,10 +34,10 @@ const server = http.createServer(async (req, res) => {
   const key = decodeURIComponent(url.slice(PREFIX.length).split('?')[0]);
   if (!KEY.test(key)) return send(res, 404, { statusCode: 404 });
   try {
-    const { rows } = await pool.query(KEY_LOOKUP_SQL, [key]);
+    const { rows } = await pool.query<{ status: string }>(KEY_LOOKUP_SQL, [key]);
     if (rows.length === 0) return send(res, 404, { statusCode: 404 });
-    const { expired, ...stream } = rows[0];
-    if (expired || stream.status === 'expired') return send(res, 403, { statusCode: 403, reason: 'expired' });
+    const stream = rows[0];
+    if (stream.status === 'expired') return send(res, 403, { statusCode: 403, reason: 'expired' });
     if (stream.status === 'disabled') return send(res, 403, { statusCode: 403, reason: 'disabled' });
     return send(res, 200, stream);
   } catch {

@@ -9,7 +9,8 @@ import pg from 'pg';
 import { databaseOptions } from '../src/database/database.options.js';
 import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/database/embedded-postgres.js';
 import { runMigrationsLocked } from '../src/database/migrate.js';
-import { KEY_LOOKUP_SQL } from '../src/ingest/key-lookup.query.js';
+import { APP_SCHEMA } from '../src/app.schema.js';
+import { KEY_LOOKUP_SQL } from '../src/streams/key-lookup.query.js';
 
 /**
  * `npm run bench:lookup`: the ingest key lookup (GET /api/v1/ingest/keys/:key)
@@ -61,7 +62,7 @@ async function main(): Promise<void> {
     url.pathname = `/${dbName}`;
     const databaseUrl = url.toString();
 
-    await runMigrationsLocked(databaseOptions({ databaseUrl, replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 600_000 }));
+    await runMigrationsLocked(databaseOptions({ databaseUrl, replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 600_000 }, APP_SCHEMA));
     const db = new pg.Client({ connectionString: databaseUrl });
     db.on('error', () => undefined);
     await db.connect();

@@ -6,6 +6,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { APP_SCHEMA } from '../src/app.schema.js';
 import { databaseOptions } from '../src/database/database.options.js';
 import { freePort, startEmbeddedPostgres, type EmbeddedDatabase } from '../src/database/embedded-postgres.js';
 import { runMigrationsLocked } from '../src/database/migrate.js';
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
     const url = new URL(serverUrl);
     url.pathname = `/${dbName}`;
     const databaseUrl = url.toString();
-    await runMigrationsLocked(databaseOptions({ databaseUrl, replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 600_000 }));
+    await runMigrationsLocked(databaseOptions({ databaseUrl, replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 600_000 }, APP_SCHEMA));
 
     const db = new pg.Client({ connectionString: databaseUrl });
     db.on('error', () => undefined);

@@ -1,8 +1,9 @@
 import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_SCHEMA } from './app.schema.js';
 import { AuthModule } from './auth/auth.module.js';
-import { AccessTokenModule } from './auth/jwt.module.js';
 import { DatabaseExceptionFilter } from './common/database-exception.filter.js';
+import { AccessTokenModule } from './common/jwt.module.js';
 import { RejectNulPipe } from './common/reject-nul.pipe.js';
 import type { ResolvedConfig } from './config/app-config.js';
 import { ConfigModule } from './config/config.module.js';
@@ -26,7 +27,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot(config),
         LoggingModule.forRoot(config),
-        DatabaseModule,
+        DatabaseModule.forRoot(APP_SCHEMA),
         MetricsModule,
         AccessTokenModule,
         HealthModule,

@@ -15,6 +15,8 @@ export const BODY_LIMIT_BYTES = 64 * 1024;
 export function createFastifyAdapter(config: ResolvedConfig): FastifyAdapter {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
+    // Stream keys written by older services may be up to 255 characters, percent-encoded in the lookup's path.
+    maxParamLength: 1024,
     trustProxy: trustProxy(config.trustProxy),
     // Slow clients must not pin sockets forever.
     requestTimeout: 30_000,

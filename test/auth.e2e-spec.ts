@@ -50,7 +50,7 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
       const session = await login(t, user.username);
       const [header, payload] = session.accessToken.split('.').map((part, i) => (i < 2 ? decode(part) : part));
       expect(header).toMatchObject({ alg: 'HS256' });
-      expect(payload).toMatchObject({ sub: user.id, typ: 'access', iss: 'streamly', aud: 'streamly-api' });
+      expect(payload).toMatchObject({ sub: String(user.id), typ: 'access', iss: 'streamly', aud: 'streamly-api' });
       expect(payload.exp - payload.iat).toBe(900);
 
       expect(session.refreshToken).toMatch(/^[A-Za-z0-9_-]{43,}$/);
@@ -171,7 +171,7 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
 
   describe('racing a password change (held open in another connection)', () => {
     /** Runs `work` while another transaction has changed the password but not yet revoked or committed. */
-    async function duringPasswordChange<T>(userId: string, work: () => Promise<T>): Promise<{ result: T; waited: boolean }> {
+    async function duringPasswordChange<T>(userId: number, work: () => Promise<T>): Promise<{ result: T; waited: boolean }> {
       const client = new pg.Client({ connectionString: t.config.databaseUrl });
       client.on('error', () => undefined);
       await client.connect();
@@ -189,7 +189,7 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
         await client.end();
       }
     }
-    const liveTokens = async (userId: string) =>
+    const liveTokens = async (userId: number) =>
       (await db('SELECT count(*)::int AS n FROM refresh_tokens WHERE user_id = $1 AND revoked_at IS NULL', [userId])).rows[0].n;
 
     it('a login with the old password waits for it and is refused: no session outlives the change', async () => {
@@ -215,7 +215,7 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
   });
 
   describe('access tokens the guard must refuse', () => {
-    let userId: string;
+    let userId: number;
     let secret: string;
     beforeAll(async () => {
       userId = (await signUp(t)).id;

@@ -4,7 +4,7 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { createUser, type TestUser } from './helpers/users.js';
 
 interface Stream {
-  id: string;
+  id: number;
   streamKey: string;
 }
 

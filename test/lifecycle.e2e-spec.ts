@@ -1,4 +1,4 @@
-import { MIGRATIONS } from '../src/database/migrations/index.js';
+import { APP_SCHEMA } from '../src/app.schema.js';
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { freePort } from '../src/database/embedded-postgres.js';
@@ -110,10 +110,10 @@ describe('process lifecycle (node dist/src/main.js)', () => {
   }, 60_000);
 });
 
-describe('migration CLI (node dist/src/database/migrate.cli.js, the deploy Job)', () => {
+describe('migration CLI (node dist/src/migrate.cli.js, the deploy Job)', () => {
   const runCli = (databaseUrl: string) =>
     new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(process.execPath, ['dist/src/database/migrate.cli.js'], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATABASE_URL: databaseUrl, JWT_SECRET: 'x'.repeat(32), INGEST_SECRET: 'y'.repeat(32) } });
+      const child = spawn(process.execPath, ['dist/src/migrate.cli.js'], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATABASE_URL: databaseUrl, JWT_SECRET: 'x'.repeat(32), INGEST_SECRET: 'y'.repeat(32) } });
       let output = '';
       child.stdout.on('data', (chunk) => (output += chunk));
       child.stderr.on('data', (chunk) => (output += chunk));
@@ -129,7 +129,7 @@ describe('migration CLI (node dist/src/database/migrate.cli.js, the deploy Job)'
       expect(applied).toHaveLength(1);
       expect(first.output + second.output).toContain('No pending migrations');
       const { rows } = await query(database.url, 'SELECT count(*)::int AS n FROM migrations');
-      expect(rows[0].n).toBe(MIGRATIONS.length);
+      expect(rows[0].n).toBe(APP_SCHEMA.migrations.length + 1);
     } finally {
       await database.drop();
     }
@@ -137,7 +137,7 @@ describe('migration CLI (node dist/src/database/migrate.cli.js, the deploy Job)'
 
   it('refuses to run through PgBouncer (DB_PGBOUNCER=true) and exits 1', async () => {
     const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(process.execPath, ['dist/src/database/migrate.cli.js'], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', DATABASE_URL: 'postgres://u@127.0.0.1:1/x', DB_PGBOUNCER: 'true' } });
+      const child = spawn(process.execPath, ['dist/src/migrate.cli.js'], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', DATABASE_URL: 'postgres://u@127.0.0.1:1/x', DB_PGBOUNCER: 'true' } });
       let output = '';
       child.stdout.on('data', (chunk) => (output += chunk));
       child.on('exit', (code) => resolve({ code, output }));

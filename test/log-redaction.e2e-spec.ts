@@ -105,7 +105,7 @@ describe('log redaction (node dist/src/main.js, LOG_LEVEL=debug)', () => {
 
     const created = await call('POST', '/api/v1/streams', { expiresInSeconds: 3600 }, accessToken);
     expect(created.status).toBe(201);
-    const stream = created.body as { id: string; streamKey: string };
+    const stream = created.body as { id: number; streamKey: string };
     const hook = (name: string, clientId: number, callName: string) =>
       call('POST', `/api/v1/ingest/nginx/${callName}?secret=${ingestSecret}`, undefined, undefined, `app=live&call=${callName}&name=${stream.streamKey}&clientid=${clientId}&addr=127.0.0.1`);
     expect((await hook(stream.streamKey, 41, 'on_publish')).status).toBe(200);

@@ -13,7 +13,7 @@ import { describeWithTools } from './helpers/tools.js';
 /** `npm run migration:run:locked`, as the deploy Job runs it: straight to PostgreSQL, never through PgBouncer. */
 function runMigrationCli(databaseUrl: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['dist/src/database/migrate.cli.js'], { env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, NODE_ENV: 'test' } }, (error, stdout, stderr) =>
+    execFile(process.execPath, ['dist/src/migrate.cli.js'], { env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, NODE_ENV: 'test' } }, (error, stdout, stderr) =>
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
     );
   });

@@ -83,7 +83,7 @@ describeWithTools('replica lag and replica health in /metrics (pg_basebackup -R 
     await replica.stop();
     try {
       // A read that finds the replica down falls back to the primary and skips the replica for 5 s.
-      expect(await t.app.get(ReadReplica).query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r')).toEqual([{ r: false }]);
+      expect(await t.app.get(ReadReplica).query<{ r: boolean }>('other', 'SELECT pg_is_in_recovery() AS r')).toEqual([{ r: false }]);
       const down = await metrics();
       expect(sample(down, 'streamly_db_replica_in_use', `replica="${live}"`)).toBe(0);
       expect(sample(down, 'streamly_db_collector_up', `source="replica:${live}"`)).toBe(0);

@@ -9,7 +9,7 @@ import { waitFor } from './helpers/http.js';
 import { createCluster, type PgCluster } from './helpers/pg-cluster.js';
 import { describeWithTools } from './helpers/tools.js';
 
-/** The shape of the ingest key lookup: one indexed query, lag-tolerant, so it may run on a replica. */
+/** A one-row indexed read of the shape a lag-tolerant feature read would have. */
 const KEY_LOOKUP = `SELECT s.id AS "streamId", u.username, s.status, pg_is_in_recovery() AS "onReplica"
   FROM streams s JOIN users u ON u.id = s.user_id WHERE s.stream_key = $1`;
 
@@ -20,7 +20,7 @@ describeWithTools('read replicas (streaming replica made with pg_basebackup -R)'
   let reads: ReadReplica;
   let dataSource: DataSource;
 
-  const onReplica = async () => ((await reads.query<{ r: boolean }>('SELECT pg_is_in_recovery() AS r'))[0].r);
+  const onReplica = async () => ((await reads.query<{ r: boolean }>('test_in_recovery', 'SELECT pg_is_in_recovery() AS r'))[0].r);
 
   const newUserWithStream = async () => {
     const suffix = randomBytes(4).toString('hex');
@@ -66,20 +66,20 @@ describeWithTools('read replicas (streaming replica made with pg_basebackup -R)'
       expect(await dataSource.getRepository(User).findOneBy({ id: user.id })).toMatchObject({ username: user.username });
       expect(await dataSource.getRepository(Stream).findOneBy({ streamKey: stream.streamKey })).toMatchObject({ id: stream.id });
       // The replica (replay paused) has not seen it: proof that ReadReplica really reads there.
-      expect(await reads.query(KEY_LOOKUP, [stream.streamKey])).toEqual([]);
+      expect(await reads.query('test_lookup', KEY_LOOKUP, [stream.streamKey])).toEqual([]);
     } finally {
       await replica.sql('SELECT pg_wal_replay_resume()');
     }
   });
 
-  it('the key lookup is served by the replica while the primary is frozen', async () => {
+  it('a lag-tolerant read is served by the replica while the primary is frozen', async () => {
     const { user, stream } = await newUserWithStream();
-    await waitFor(async () => (await reads.query(KEY_LOOKUP, [stream.streamKey])).length === 1, 10_000, 50);
+    await waitFor(async () => (await reads.query('test_lookup', KEY_LOOKUP, [stream.streamKey])).length === 1, 10_000, 50);
 
     await primary.freeze();
     try {
       const started = performance.now();
-      const rows = await reads.query(KEY_LOOKUP, [stream.streamKey]);
+      const rows = await reads.query('test_lookup', KEY_LOOKUP, [stream.streamKey]);
       const ms = performance.now() - started;
       expect(rows).toEqual([{ streamId: stream.id, username: user.username, status: 'active', onReplica: true }]);
       expect(ms).toBeLessThan(500);
@@ -93,7 +93,7 @@ describeWithTools('read replicas (streaming replica made with pg_basebackup -R)'
     const { stream } = await newUserWithStream();
     await replica.stop();
     try {
-      const rows = await reads.query<{ onReplica: boolean }>(KEY_LOOKUP, [stream.streamKey]);
+      const rows = await reads.query<{ onReplica: boolean }>('test_lookup', KEY_LOOKUP, [stream.streamKey]);
       expect(rows).toHaveLength(1);
       expect(rows[0].onReplica).toBe(false);
     } finally {
@@ -111,7 +111,7 @@ describeWithTools('read replicas (streaming replica made with pg_basebackup -R)'
       env: { DATABASE_URL: primary.url('app'), DATABASE_REPLICA_URLS: `${deadReplica},${replica.url('app')}`, MIGRATIONS_RUN: 'false' },
     });
     try {
-      expect(await withOneDown.app.get(ReadReplica).query('SELECT pg_is_in_recovery() AS r')).toEqual([{ r: true }]);
+      expect(await withOneDown.app.get(ReadReplica).query('test_in_recovery', 'SELECT pg_is_in_recovery() AS r')).toEqual([{ r: true }]);
       expect((await withOneDown.http().get('/health')).status).toBe(200);
     } finally {
       await withOneDown.close();
@@ -120,7 +120,7 @@ describeWithTools('read replicas (streaming replica made with pg_basebackup -R)'
     try {
       const replicaReads = withAllDown.app.get(ReadReplica);
       expect(replicaReads.hasReplicas).toBe(false);
-      expect(await replicaReads.query('SELECT pg_is_in_recovery() AS r')).toEqual([{ r: false }]);
+      expect(await replicaReads.query('test_in_recovery', 'SELECT pg_is_in_recovery() AS r')).toEqual([{ r: false }]);
     } finally {
       await withAllDown.close();
     }

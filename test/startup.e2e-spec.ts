@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
-import { MIGRATIONS } from '../src/database/migrations/index.js';
+import { APP_SCHEMA } from '../src/app.schema.js';
 import { startApiProcess } from './helpers/api-process.js';
 import { startTestApp } from './helpers/app.js';
 import { createDatabase, query } from './helpers/database.js';
@@ -47,7 +47,7 @@ describe('startup', () => {
     try {
       for (const app of apps) await app.http().get('/health/ready').expect(200);
       const { rows } = await query(db.url, 'SELECT name, count(*)::int AS n FROM migrations GROUP BY name ORDER BY name');
-      expect(rows).toHaveLength(MIGRATIONS.length);
+      expect(rows).toHaveLength(APP_SCHEMA.migrations.length + 1);
       expect(rows.every((row) => row.n === 1)).toBe(true);
     } finally {
       await Promise.all(apps.map((app) => app.close()));

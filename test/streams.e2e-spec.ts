@@ -4,7 +4,7 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { createUser, type TestUser } from './helpers/users.js';
 
 const KEY_SHAPE = /^[A-Za-z0-9_-]{22,64}$/;
-const MISSING_ID = '00000000-0000-4000-8000-000000000000';
+const MISSING_ID = 2_000_000_000;
 
 describe('streams (owner routes, real PostgreSQL)', () => {
   let t: TestApp;
@@ -23,8 +23,8 @@ describe('streams (owner routes, real PostgreSQL)', () => {
   const create = async (user: TestUser, body: object = {}) =>
     (await t.http().post('/api/v1/streams').set(user.auth).send(body).expect(201)).body;
   const lookup = (key: string) => t.http().get(`/api/v1/ingest/keys/${key}`).set('Authorization', `Bearer ${t.config.ingestSecret}`);
-  const expireInDatabase = (id: string) => db.query(`UPDATE streams SET expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
-  const storedStatus = async (id: string) => (await db.query(`SELECT status FROM streams WHERE id = $1`, [id]))[0]?.status;
+  const expireInDatabase = (id: number) => db.query(`UPDATE streams SET expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
+  const storedStatus = async (id: number) => (await db.query(`SELECT status FROM streams WHERE id = $1`, [id]))[0]?.status;
 
   describe('POST /api/v1/streams', () => {
     it('creates an active stream with a URL-safe 256-bit key and the default expiry', async () => {
@@ -80,7 +80,7 @@ describe('streams (owner routes, real PostgreSQL)', () => {
   });
 
   describe('ownership', () => {
-    let bobs: { id: string; streamKey: string };
+    let bobs: { id: number; streamKey: string };
     beforeAll(async () => {
       bobs = await create(bob);
     });
@@ -97,9 +97,12 @@ describe('streams (owner routes, real PostgreSQL)', () => {
     it('a 404 looks the same for a missing, a foreign and a malformed id', async () => {
       const foreign = await t.http().get(`/api/v1/streams/${bobs.id}`).set(alice.auth).expect(404);
       const missing = await t.http().get(`/api/v1/streams/${MISSING_ID}`).set(alice.auth).expect(404);
-      const malformed = await t.http().get(`/api/v1/streams/not-a-uuid`).set(alice.auth).expect(404);
       expect(foreign.body).toEqual(missing.body);
-      expect(malformed.body).toEqual(missing.body);
+      // Not an integer, or beyond PostgreSQL's integer: no such stream either (never a 500).
+      for (const malformed of ['not-a-number', '0', '-1', '1.5', '01', '2147483648', '99999999999999999999', '1e3', '%20']) {
+        const res = await t.http().get(`/api/v1/streams/${malformed}`).set(alice.auth);
+        expect([malformed, res.status, res.body]).toEqual([malformed, 404, missing.body]);
+      }
       expect(missing.body).toEqual({ statusCode: 404, message: 'stream not found', error: 'Not Found' });
     });
 
@@ -114,7 +117,7 @@ describe('streams (owner routes, real PostgreSQL)', () => {
     it("never lists another user's streams", async () => {
       const res = await t.http().get('/api/v1/streams?limit=100').set(alice.auth).expect(200);
       expect(res.body.items.length).toBeGreaterThan(0);
-      expect(res.body.items.every((s: { userId: string }) => s.userId === alice.id)).toBe(true);
+      expect(res.body.items.every((s: { userId: number }) => s.userId === alice.id)).toBe(true);
       expect(JSON.stringify(res.body)).not.toContain(bobs.streamKey);
     });
   });
@@ -211,7 +214,7 @@ describe('streams (owner routes, real PostgreSQL)', () => {
       for (let n = 0; n < 100; n++) {
         const url: string = `/api/v1/streams?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
         const res = await t.http().get(url).set(user.auth).expect(200);
-        seen.push(...res.body.items.map((s: { id: string }) => s.id));
+        seen.push(...res.body.items.map((s: { id: number }) => s.id));
         cursor = res.body.nextCursor;
         if (!cursor) break;
         await onPage?.(n);
@@ -224,10 +227,10 @@ describe('streams (owner routes, real PostgreSQL)', () => {
       for (let i = 0; i < 22; i++) ids.push((await create(carol)).id);
       const first = await t.http().get('/api/v1/streams').set(carol.auth).expect(200);
       expect(first.body.items).toHaveLength(20);
-      expect(first.body.items.map((s: { id: string }) => s.id)).toEqual(ids.slice().reverse().slice(0, 20));
+      expect(first.body.items.map((s: { id: number }) => s.id)).toEqual(ids.slice().reverse().slice(0, 20));
       expect(typeof first.body.nextCursor).toBe('string');
       const second = await t.http().get(`/api/v1/streams?cursor=${first.body.nextCursor}`).set(carol.auth).expect(200);
-      expect(second.body.items.map((s: { id: string }) => s.id)).toEqual([ids[1], ids[0]]);
+      expect(second.body.items.map((s: { id: number }) => s.id)).toEqual([ids[1], ids[0]]);
       expect(second.body.nextCursor).toBeNull();
     });
 
@@ -239,7 +242,7 @@ describe('streams (owner routes, real PostgreSQL)', () => {
         [carol.id],
       );
       for (let i = 0; i < 4; i++) await create(carol);
-      const expected = (await db.query(`SELECT id FROM streams WHERE user_id = $1`, [carol.id])).map((r: { id: string }) => r.id);
+      const expected = (await db.query(`SELECT id FROM streams WHERE user_id = $1`, [carol.id])).map((r: { id: number }) => r.id);
       const seen = await pageThrough(carol, 'limit=3');
       expect(seen).toHaveLength(17);
       expect(new Set(seen).size).toBe(17);
@@ -267,7 +270,7 @@ describe('streams (owner routes, real PostgreSQL)', () => {
       expect(await storedStatus(lapsed.id)).toBe('active');
 
       const ids = async (status: string) =>
-        (await t.http().get(`/api/v1/streams?status=${status}`).set(carol.auth).expect(200)).body.items.map((s: { id: string }) => s.id);
+        (await t.http().get(`/api/v1/streams?status=${status}`).set(carol.auth).expect(200)).body.items.map((s: { id: number }) => s.id);
       expect(await ids('active')).toEqual([active.id]);
       expect(await ids('disabled')).toEqual([disabled.id]);
       expect(await ids('expired')).toEqual([lapsed.id]);
@@ -287,7 +290,9 @@ describe('streams (owner routes, real PostgreSQL)', () => {
         'cursor=%%%',
         'cursor=bm90LWpzb24',
         `cursor=${forged({ a: 1 })}`,
-        `cursor=${forged(['2024-01-01T00:00:00.000000Z', 'not-a-uuid'])}`,
+        `cursor=${forged(['2024-01-01T00:00:00.000000Z', 'not-a-number'])}`,
+        `cursor=${forged(['2024-01-01T00:00:00.000000Z', 2 ** 31])}`,
+        `cursor=${forged(['2024-01-01T00:00:00.000000Z', 1.5])}`,
         `cursor=${forged(['2024-02-30T00:00:00.000000Z', MISSING_ID])}`,
         `cursor=${forged(['yesterday', MISSING_ID])}`,
         `cursor=${'A'.repeat(300)}`,
@@ -348,7 +353,7 @@ describe('streams (owner routes, real PostgreSQL)', () => {
       const plan = await db.transaction(async (manager) => {
         await manager.query(`SET LOCAL enable_seqscan = off`);
         return manager.query(
-          `EXPLAIN SELECT id FROM streams WHERE status <> 'expired' AND expires_at <= now() ORDER BY expires_at LIMIT 500 FOR UPDATE SKIP LOCKED`,
+          `EXPLAIN SELECT id FROM streams WHERE status IN ('active', 'live', 'disabled') AND expires_at <= now() ORDER BY expires_at LIMIT 500 FOR UPDATE SKIP LOCKED`,
         );
       });
       expect(JSON.stringify(plan)).toContain('idx_streams_expires_at');

@@ -32,7 +32,7 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
       const res = await t.http().post('/api/v1/users').send({ ...body, email: body.email.toUpperCase() }).expect(201);
       expect(Object.keys(res.body).sort()).toEqual(USER_KEYS);
       expect(res.body).toEqual({
-        id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        id: expect.any(Number),
         username: body.username,
         email: body.email.toLowerCase(),
         firstName: null,
@@ -297,7 +297,7 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
 
       await t.http().delete('/api/v1/users/me').set(bearer(session.accessToken)).expect(204);
 
-      const count = async (table: string, id: string) =>
+      const count = async (table: string, id: number) =>
         (await db(`SELECT count(*)::int AS n FROM ${table} WHERE user_id = $1`, [id])).rows[0].n;
       expect(await count('streams', user.id)).toBe(0);
       expect(await count('refresh_tokens', user.id)).toBe(0);

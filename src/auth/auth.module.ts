@@ -1,14 +1,14 @@
 import { Module } from '@nestjs/common';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { AccountController } from './account.controller.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { PostgresThrottlerStorage } from './postgres-throttler.storage.js';
-import { RefreshToken } from './refresh-token.entity.js';
+import { RefreshTokensRepository } from './refresh-tokens.repository.js';
 
 /**
  * Login, refresh, logout; and the rate limit for login and sign-up. ThrottlerModule
@@ -19,7 +19,6 @@ import { RefreshToken } from './refresh-token.entity.js';
 @Module({
   imports: [
     UsersModule,
-    TypeOrmModule.forFeature([RefreshToken]),
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG, DataSource],
       useFactory: (config: ResolvedConfig, dataSource: DataSource) => ({
@@ -31,7 +30,7 @@ import { RefreshToken } from './refresh-token.entity.js';
       }),
     }),
   ],
-  controllers: [AuthController],
-  providers: [AuthService],
+  controllers: [AuthController, AccountController],
+  providers: [AuthService, RefreshTokensRepository],
 })
 export class AuthModule {}

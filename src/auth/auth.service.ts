@@ -1,17 +1,17 @@
 import { Inject, Injectable, Logger, OnModuleInit, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { DataSource, IsNull, Not, Raw, Repository } from 'typeorm';
+import { DataSource } from 'typeorm';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { primaryPool } from '../database/sql.js';
 import { Sweeper } from '../database/sweeper.service.js';
 import { PasswordService } from '../users/password.service.js';
 import type { User } from '../users/user.entity.js';
-import { UsersService } from '../users/users.service.js';
+import { STALE_TOKEN_MESSAGE, UsersService } from '../users/users.service.js';
+import type { ChangePasswordDto } from './dto/change-password.dto.js';
 import type { LoginDto } from './dto/login.dto.js';
-import { RefreshToken } from './refresh-token.entity.js';
+import { RefreshTokensRepository } from './refresh-tokens.repository.js';
 
 /** One answer for an unknown login and a wrong password, so neither reveals which accounts exist. */
 export const INVALID_CREDENTIALS = 'invalid login or password';
@@ -39,26 +39,14 @@ export class AuthService implements OnModuleInit {
     private readonly users: UsersService,
     private readonly passwords: PasswordService,
     private readonly jwt: JwtService,
-    @InjectRepository(RefreshToken) private readonly tokens: Repository<RefreshToken>,
+    private readonly tokens: RefreshTokensRepository,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
     private readonly sweeper: Sweeper,
   ) {}
 
-  /**
-   * Every login and refresh adds a row; expired ones can never be used again (an
-   * expired token is refused before reuse detection), so the sweep deletes them.
-   */
   onModuleInit(): void {
-    this.sweeper.register('expired refresh tokens', async (size) => {
-      const { rowCount } = await primaryPool(this.dataSource).query(
-        `DELETE FROM refresh_tokens WHERE id IN (
-           SELECT id FROM refresh_tokens WHERE expires_at < now() ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
-         )`,
-        [size],
-      );
-      return rowCount ?? 0;
-    });
+    this.sweeper.register('expired refresh tokens', (size) => this.tokens.deleteExpired(size));
   }
 
   /** An unknown login costs one bcrypt comparison too (against a dummy hash), like a wrong password. */
@@ -69,66 +57,67 @@ export class AuthService implements OnModuleInit {
       : await this.passwords.verifyAgainstDummy(dto.password);
     if (!found || !valid) throw new UnauthorizedException(INVALID_CREDENTIALS);
 
-    // Issued only if the hash just checked is still the stored one, under a share lock on the
-    // user: a password change in flight (which holds the row) makes this wait and then refuse,
-    // and one starting now waits for this insert and then revokes it. No session outlives a change.
+    // Issued only if the hash just checked is still the stored one (no session outlives a password change).
     const refreshToken = newRefreshToken();
-    const inserted = (await this.dataSource.query(
-      `WITH owner AS (SELECT id FROM users WHERE id = $1 AND password = $2 FOR SHARE)
-       INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)
-       SELECT id, $3, $4, now() + $5 * interval '1 second' FROM owner
-       RETURNING id`,
-      [found.user.id, found.passwordHash, randomUUID(), sha256(refreshToken), this.config.jwtRefreshTtlSeconds],
-    )) as unknown[];
-    if (inserted.length === 0) throw new UnauthorizedException(INVALID_CREDENTIALS);
+    const issued = await this.tokens.issue(found.user.id, found.passwordHash, randomUUID(), sha256(refreshToken), this.config.jwtRefreshTtlSeconds);
+    if (!issued) throw new UnauthorizedException(INVALID_CREDENTIALS);
+    if (this.passwords.needsRehash(found.passwordHash)) await this.rehash(found.user.id, dto.password, found.passwordHash);
     return this.session(found.user, refreshToken);
+  }
+
+  /**
+   * A hash below BCRYPT_COST (an older service's, or the cost was raised) is replaced
+   * now that the password is known, unless the password changed meanwhile.
+   */
+  private async rehash(userId: number, password: string, currentHash: string): Promise<void> {
+    const newHash = await this.passwords.hash(password);
+    await this.users.replacePasswordHash(userId, currentHash, newHash);
+  }
+
+  /**
+   * Checks the current password, stores the new hash and revokes every refresh
+   * token of the user in one transaction, so no session outlives the change.
+   * bcrypt runs before the transaction: no row lock is held while hashing.
+   */
+  async changePassword(userId: number, dto: ChangePasswordDto): Promise<void> {
+    const currentHash = await this.users.passwordHashOf(userId);
+    if (currentHash === null) throw new UnauthorizedException(STALE_TOKEN_MESSAGE);
+    if (!(await this.passwords.verify(dto.currentPassword, currentHash))) {
+      throw new UnauthorizedException('current password is incorrect');
+    }
+    const newHash = await this.passwords.hash(dto.newPassword);
+    await this.dataSource.transaction(async (manager) => {
+      // The user row first (logins and refreshes lock it too), and only if the hash just
+      // checked is still current: a concurrent change wins, this one is refused.
+      if (!(await this.users.replacePasswordHash(userId, currentHash, newHash, manager))) {
+        throw new UnauthorizedException('current password is incorrect');
+      }
+      await this.tokens.revokeAllOf(userId, manager);
+    });
+  }
+
+  /** The account, its streams and its sessions (ON DELETE CASCADE). */
+  async deleteAccount(userId: number): Promise<void> {
+    if (!(await this.users.remove(userId))) throw new UnauthorizedException(STALE_TOKEN_MESSAGE);
   }
 
   /** Rotates: the presented token is revoked and a new one issued in the same family, atomically. */
   async refresh(refreshToken: string): Promise<Session> {
     const tokenHash = sha256(refreshToken);
-    const rotated = await this.dataSource.transaction(async (manager) => {
-      // The owner's row first, the lock order of password change and account deletion (user,
-      // then tokens): a change in flight is waited for, and then its revocation is seen below.
-      const [owner] = (await manager.query(
-        `SELECT u.id FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 FOR SHARE OF u`,
-        [tokenHash],
-      )) as { id: string }[];
-      if (!owner) return null;
-      const revoked = await manager
-        .getRepository(RefreshToken)
-        .createQueryBuilder()
-        .update()
-        .set({ revokedAt: () => 'now()' })
-        .where({ tokenHash, revokedAt: IsNull(), expiresAt: notExpired() })
-        .returning('family_id')
-        .execute();
-      const familyId = (revoked.raw as { family_id: string }[])[0]?.family_id;
-      if (!familyId) return null;
-      const next = newRefreshToken();
-      await manager.query(
-        `INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)
-         VALUES ($1, $2, $3, now() + $4 * interval '1 second')`,
-        [owner.id, familyId, sha256(next), this.config.jwtRefreshTtlSeconds],
-      );
-      return { userId: owner.id, refreshToken: next };
-    });
+    const next = newRefreshToken();
+    const rotated = await this.tokens.rotate(tokenHash, sha256(next), this.config.jwtRefreshTtlSeconds);
     const user = rotated && (await this.users.findById(rotated.userId));
     if (!rotated || !user) {
       await this.revokeFamilyIfReused(tokenHash);
       throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
     }
-    return this.session(user, rotated.refreshToken);
+    return this.session(user, next);
   }
 
   /** Ends one session. A token that is not live (unknown, expired, already used) is a 401. */
   async logout(refreshToken: string): Promise<void> {
     const tokenHash = sha256(refreshToken);
-    const result = await this.tokens.update(
-      { tokenHash, revokedAt: IsNull(), expiresAt: notExpired() },
-      { revokedAt: () => 'now()' },
-    );
-    if (!result.affected) {
+    if (!(await this.tokens.revoke(tokenHash))) {
       await this.revokeFamilyIfReused(tokenHash);
       throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
     }
@@ -136,20 +125,16 @@ export class AuthService implements OnModuleInit {
 
   /** iss, aud, exp and HS256 come from AccessTokenModule's signOptions. */
   private async session(user: User, refreshToken: string): Promise<Session> {
-    const accessToken = await this.jwt.signAsync({ sub: user.id, typ: 'access' });
+    // `sub` is a string (RFC 7519): the SERIAL id in decimal.
+    const accessToken = await this.jwt.signAsync({ sub: String(user.id), typ: 'access' });
     return { accessToken, refreshToken, tokenType: 'Bearer', expiresIn: this.config.jwtAccessTtlSeconds, user };
   }
 
   /** A revoked token presented again: rotation already replaced it, so someone holds a copy. */
   private async revokeFamilyIfReused(tokenHash: string): Promise<void> {
-    const reused = await this.tokens.findOne({
-      select: { familyId: true, userId: true },
-      where: { tokenHash, revokedAt: Not(IsNull()) },
-    });
-    if (!reused) return;
-    const result = await this.tokens.update({ familyId: reused.familyId, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
+    const userId = await this.tokens.revokeFamilyIfReused(tokenHash);
     // Nothing left to revoke (logged out, password changed): a stale token, not a stolen one.
-    if (result.affected) this.logger.warn(`Refresh token reuse detected for user ${reused.userId}: session family revoked`);
+    if (userId !== null) this.logger.warn(`Refresh token reuse detected for user ${userId}: session family revoked`);
   }
 }
 
@@ -157,9 +142,6 @@ export class AuthService implements OnModuleInit {
 function newRefreshToken(): string {
   return randomBytes(32).toString('base64url');
 }
-
-/** Compared with the database's clock, the one that set the expiry. */
-const notExpired = () => Raw((column) => `${column} > now()`);
 
 function sha256(value: string): string {
   return createHash('sha256').update(value, 'utf8').digest('hex');

@@ -1,6 +1,5 @@
 import { Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import type { Relation } from 'typeorm';
-import type { User } from '../users/user.entity.js';
 
 /**
  * One refresh token, known only by its SHA-256 hash. `familyId` ties together the
@@ -9,16 +8,16 @@ import type { User } from '../users/user.entity.js';
  */
 @Entity({ name: 'refresh_tokens' })
 export class RefreshToken {
-  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_refresh_tokens' })
+  @PrimaryGeneratedColumn({ type: 'bigint', primaryKeyConstraintName: 'pk_refresh_tokens' })
   id: string;
 
   @Index('idx_refresh_tokens_user_id')
-  @Column({ name: 'user_id', type: 'uuid' })
-  userId: string;
+  @Column({ name: 'user_id', type: 'integer' })
+  userId: number;
 
   @ManyToOne('User', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'fk_refresh_tokens_user_id' })
-  user: Relation<User>;
+  user: Relation<object>;
 
   @Index('idx_refresh_tokens_family_id')
   @Column({ name: 'family_id', type: 'uuid' })

@@ -6,25 +6,12 @@ import {
   HttpException,
   Logger,
   ServiceUnavailableException,
-  UnauthorizedException,
 } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
 import { QueryFailedError } from 'typeorm';
 import { isDatabaseUnavailable } from '../database/database-errors.js';
 
-/** What a client reads when a unique index rejects its write; keyed by index name. */
-const UNIQUE_VIOLATION_MESSAGES: Record<string, string> = {
-  idx_users_username: 'username is already taken',
-  idx_users_email: 'email is already registered',
-};
-
-/**
- * Foreign keys whose parent is the calling user: a write failing on one means the
- * account behind a still-valid access token was deleted meanwhile, which is the
- * same answer as for any token that no longer names a user.
- */
-const CALLER_FOREIGN_KEYS = new Set(['fk_streams_user_id', 'fk_refresh_tokens_user_id']);
 
 /**
  * Turns errors into the HTTP answers the contract promises: a unique violation is
@@ -47,15 +34,10 @@ export class DatabaseExceptionFilter extends BaseExceptionFilter {
     if (typeof exception !== 'object' || exception === null) return exception;
     const driverError = exception instanceof QueryFailedError ? (exception.driverError as { code?: string; constraint?: string }) : exception;
     const code = (driverError as { code?: string }).code ?? '';
-    const constraint = (driverError as { constraint?: string }).constraint ?? '';
 
-    if (code === '23505') {
-      return new ConflictException(UNIQUE_VIOLATION_MESSAGES[constraint] ?? 'resource already exists');
-    }
-    if (code === '23503') {
-      if (CALLER_FOREIGN_KEYS.has(constraint)) return new UnauthorizedException('missing or invalid access token');
-      return new ConflictException('the referenced resource does not exist or is still in use');
-    }
+    // Features name their own constraints (e.g. UsersService's 409 messages); these are the fallbacks.
+    if (code === '23505') return new ConflictException('resource already exists');
+    if (code === '23503') return new ConflictException('the referenced resource does not exist or is still in use');
     // Class 22 (data exception: NUL bytes, too long, out of range, bad format) and
     // not-null / check violations: the client's values, not our fault.
     if (code.startsWith('22') || code === '23502' || code === '23514') {

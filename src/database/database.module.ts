@@ -1,4 +1,4 @@
-import { Global, Logger, Module } from '@nestjs/common';
+import { type DynamicModule, Global, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
@@ -7,36 +7,46 @@ import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { connectWithRetry } from './connect-with-retry.js';
 import { describeDatabaseUrl } from './database-errors.js';
-import { databaseOptions } from './database.options.js';
+import { databaseOptions, type DatabaseSchema } from './database.options.js';
 import { runMigrationsLocked } from './migrate.js';
 import { ReadReplica } from './read-replica.service.js';
+import { Sql } from './sql.js';
 import { Sweeper } from './sweeper.service.js';
 
 const logger = new Logger('Database');
 
+/**
+ * The one DataSource (primary plus replicas), migrated at startup under an advisory
+ * lock. Features hand in their entities and migrations (`src/app.schema.ts`).
+ */
 @Global()
-@Module({
-  imports: [
-    TypeOrmModule.forRootAsync({
-      inject: [APP_CONFIG],
-      useFactory: async (config: ResolvedConfig) => {
-        const target = describeDatabaseUrl(config.databaseUrl);
-        if (config.migrationsRun) await connectWithRetry(target, () => runMigrationsLocked(databaseOptions(config)));
-        const replicaUrls = await reachableReplicas(config);
-        // Retries are ours (connectWithRetry): TypeORM's would log a misleading "Retrying" error with a stack.
-        return { ...databaseOptions({ ...config, replicaUrls }), retryAttempts: 0, toRetry: () => false };
-      },
-      dataSourceFactory: (options) => {
-        const postgres = options as PostgresConnectionOptions;
-        const primaryUrl = String(postgres.replication?.master.url ?? postgres.url);
-        return connectWithRetry(describeDatabaseUrl(primaryUrl), () => new DataSource(options!).initialize());
-      },
-    }),
-  ],
-  providers: [ReadReplica, Sweeper],
-  exports: [ReadReplica, Sweeper],
-})
-export class DatabaseModule {}
+@Module({})
+export class DatabaseModule {
+  static forRoot(schema: DatabaseSchema): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRootAsync({
+          inject: [APP_CONFIG],
+          useFactory: async (config: ResolvedConfig) => {
+            const target = describeDatabaseUrl(config.databaseUrl);
+            if (config.migrationsRun) await connectWithRetry(target, () => runMigrationsLocked(databaseOptions(config, schema)));
+            const replicaUrls = await reachableReplicas(config);
+            // Retries are ours (connectWithRetry): TypeORM's would log a misleading "Retrying" error with a stack.
+            return { ...databaseOptions({ ...config, replicaUrls }, schema), retryAttempts: 0, toRetry: () => false };
+          },
+          dataSourceFactory: (options) => {
+            const postgres = options as PostgresConnectionOptions;
+            const primaryUrl = String(postgres.replication?.master.url ?? postgres.url);
+            return connectWithRetry(describeDatabaseUrl(primaryUrl), () => new DataSource(options!).initialize());
+          },
+        }),
+      ],
+      providers: [ReadReplica, Sweeper, Sql],
+      exports: [ReadReplica, Sweeper, Sql],
+    };
+  }
+}
 
 /**
  * TypeORM opens every replica pool at startup and fails the whole start if one

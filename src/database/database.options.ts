@@ -2,11 +2,10 @@ import { Logger } from '@nestjs/common';
 import type { DataSourceOptions } from 'typeorm';
 import type { PostgresDataSourceOptions as PostgresConnectionOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions.js';
 import type { AppConfig } from '../config/app-config.js';
-// Times every TypeORM statement into streamly_db_statement_duration_seconds (statement-timing.ts).
-import { StatementTimingSubscriber } from './statement-timing.subscriber.js';
 import { DiscardTimedOutConnectionsSubscriber } from './discard-timed-out-connections.subscriber.js';
-import { ENTITIES } from './entities.js';
-import { MIGRATIONS } from './migrations/index.js';
+import { InitialSchema1700000000000 } from './migrations/1700000000000-InitialSchema.js';
+import { StatementTimingSubscriber } from './statement-timing.subscriber.js';
+import { UtcClient, utcTypes } from './utc-client.js';
 
 export type DatabaseConfig = Pick<AppConfig, 'replicaUrls' | 'dbPoolMax' | 'dbConnectTimeoutMs' | 'dbStatementTimeoutMs'> &
   Partial<Pick<AppConfig, 'dbPgBouncer'>> & { databaseUrl: string };
@@ -14,10 +13,29 @@ export type DatabaseConfig = Pick<AppConfig, 'replicaUrls' | 'dbPoolMax' | 'dbCo
 const poolLogger = new Logger('Database');
 
 /**
+ * What features hand to the database layer: their entities and migrations. The layer
+ * itself names no feature; `src/app.schema.ts` collects them for the app and the CLIs.
+ */
+export interface DatabaseSchema {
+  // TypeORM's own element type for entity and migration classes.
+  entities: (new () => unknown)[];
+  migrations: (new () => unknown)[];
+}
+
+/**
+ * Migration 1 (the original schema, which spans users and streams) first, then every
+ * feature's migrations in timestamp order, whichever feature they come from.
+ */
+function orderedMigrations(schema: DatabaseSchema): (new () => unknown)[] {
+  const stamp = (migration: { name: string }) => Number(/\d{13}$/.exec(migration.name)?.[0] ?? 0);
+  return [InitialSchema1700000000000, ...[...schema.migrations].sort((a, b) => stamp(a) - stamp(b))];
+}
+
+/**
  * The one set of DataSource options, used by the Nest app and by `ormconfig.ts`
  * (TypeORM CLI). Schema changes happen only through migrations.
  */
-export function databaseOptions(config: DatabaseConfig): DataSourceOptions {
+export function databaseOptions(config: DatabaseConfig, schema: DatabaseSchema): DataSourceOptions {
   const pool = {
     max: config.dbPoolMax,
     // pg waits forever for a slot or a connection unless told otherwise.
@@ -32,17 +50,20 @@ export function databaseOptions(config: DatabaseConfig): DataSourceOptions {
     keepAlive: true,
     idleTimeoutMillis: 30_000,
     application_name: 'streamly-api',
+    // TIMESTAMP columns hold UTC whatever the server's or the process's zone (utc-client.ts).
+    Client: UtcClient,
+    types: utcTypes,
   };
   const base: PostgresConnectionOptions = {
     type: 'postgres',
-    entities: ENTITIES,
-    migrations: MIGRATIONS,
+    entities: schema.entities,
+    migrations: orderedMigrations(schema),
+    // StatementTimingSubscriber: every TypeORM statement's duration, for /metrics.
     subscribers: [DiscardTimedOutConnectionsSubscriber, StatementTimingSubscriber],
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
     migrationsRun: false, // run by runMigrationsLocked() under an advisory lock
-    uuidExtension: 'pgcrypto', // gen_random_uuid() is built into PostgreSQL 13+
     logging: false,
     // An idle pooled connection lost (server restart, network): pg-pool drops it and opens a new one on demand.
     poolErrorHandler: (error: Error) => poolLogger.warn(`Idle database connection lost: ${error.message}`),

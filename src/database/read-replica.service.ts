@@ -6,10 +6,10 @@ import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/Postgres
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { isDatabaseUnavailable } from './database-errors.js';
-import { postgresPools, primaryPool } from './sql.js';
-import { timeStatement, type StatementName } from './statement-timing.js';
+import { postgresPools, primaryPool, statement } from './sql.js';
+import { boundedStatementName, timeStatement } from './statement-timing.js';
 
-/** After a replica fails, its reads go to the primary for this long before it is tried again. */
+/** After a replica fails, its reads go elsewhere for this long before it is tried again. */
 const REPLICA_RETRY_AFTER_MS = 5000;
 
 /** A configured replica as the app sees it, for metrics: `inUse` is false while it is skipped. */
@@ -30,8 +30,8 @@ export function replicaName(url: string): string {
  * Raw read queries for paths that tolerate replica lag (the ingest key lookup, public
  * profiles). Runs on a replica when DATABASE_REPLICA_URLS names reachable ones, else on
  * the primary; a replica that cannot serve (down, restarting, timed out) is skipped for
- * a few seconds and its reads go to the others or the primary, so one replica outage
- * is never an API outage.
+ * a few seconds (that read is retried on the primary, later ones go to the other
+ * replicas or the primary), so one replica outage is never an API outage.
  *
  * Straight on the pg pools (same connections, limits and timeouts as TypeORM's): the
  * hot path pays for no QueryRunner, and pool.query() discards a connection that failed.
@@ -45,10 +45,14 @@ export class ReadReplica {
   private readonly unusableUntil = new Map<pg.Pool, number>();
   private next = 0;
 
+  private readonly prepared: boolean;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
-  ) {}
+  ) {
+    this.prepared = !config.dbPgBouncer;
+  }
 
   /** True when replica pools exist (configured and reachable at startup). */
   get hasReplicas(): boolean {
@@ -56,11 +60,11 @@ export class ReadReplica {
   }
 
   /**
-   * One read, timed in `streamly_db_statement_duration_seconds` under `statement`
-   * (replica or primary, a fallback included).
+   * `name` labels the statement as in Sql.query (its duration, replica or primary, a
+   * fallback included, under that name if STATEMENT_NAMES lists it, else `other`).
    */
-  query<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, parameters: unknown[] = [], statement: StatementName = 'other'): Promise<T[]> {
-    return timeStatement(this.dataSource, statement, () => this.read<T>(sql, parameters));
+  query<T extends pg.QueryResultRow = Record<string, unknown>>(name: string, sql: string, parameters: unknown[] = []): Promise<T[]> {
+    return timeStatement(this.dataSource, boundedStatementName(name), () => this.read<T>(statement(name, sql, parameters, this.prepared)));
   }
 
   /** Every configured replica, in configuration order. */
@@ -73,19 +77,19 @@ export class ReadReplica {
     });
   }
 
-  private async read<T extends pg.QueryResultRow>(sql: string, parameters: unknown[]): Promise<T[]> {
+  private async read<T extends pg.QueryResultRow>(query: pg.QueryConfig): Promise<T[]> {
     const master = primaryPool(this.dataSource);
     const now = Date.now();
     const usable = postgresPools(this.dataSource).replicas.filter((pool) => !this.skipped(pool, now));
-    if (usable.length === 0) return (await master.query<T>(sql, parameters)).rows;
+    if (usable.length === 0) return (await master.query<T>(query)).rows;
     const replica = usable[this.next++ % usable.length];
     try {
-      return (await replica.query<T>(sql, parameters)).rows;
+      return (await replica.query<T>(query)).rows;
     } catch (error) {
       if (!isDatabaseUnavailable(error)) throw error;
       this.unusableUntil.set(replica, Date.now() + REPLICA_RETRY_AFTER_MS);
       this.logger.warn(`Read replica unavailable (${(error as Error).message}); its reads go elsewhere for ${REPLICA_RETRY_AFTER_MS / 1000} s`);
-      return (await master.query<T>(sql, parameters)).rows;
+      return (await master.query<T>(query)).rows;
     }
   }
 

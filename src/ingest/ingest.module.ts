@@ -5,12 +5,13 @@ import { IngestSecretGuard } from './ingest-secret.guard.js';
 import { IngestService } from './ingest.service.js';
 import { MediaMtxController } from './mediamtx.controller.js';
 import { NginxRtmpController } from './nginx-rtmp.controller.js';
+import { PublishSessionsRepository } from './publish-sessions.repository.js';
 import { SrsController } from './srs.controller.js';
 
 /** Called by RTMP servers, not browsers: every route behind the ingest secret, under /api/v1/ingest. */
 @Module({
   imports: [StreamsModule],
   controllers: [IngestKeysController, NginxRtmpController, MediaMtxController, SrsController],
-  providers: [IngestService, IngestSecretGuard],
+  providers: [IngestService, IngestSecretGuard, PublishSessionsRepository],
 })
 export class IngestModule {}

@@ -1,40 +1,19 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type pg from 'pg';
-import { DataSource } from 'typeorm';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { ReadReplica } from '../database/read-replica.service.js';
-import { inTransaction, primaryPool } from '../database/sql.js';
+import { Sql } from '../database/sql.js';
 import { Sweeper } from '../database/sweeper.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { STREAM_KEY_PATTERN } from '../streams/stream-key.js';
-import type { StreamStatus } from '../streams/stream.entity.js';
+import { isPossibleStreamKey } from '../streams/stream-key.js';
+import { StreamsRepository, type KeyState } from '../streams/streams.repository.js';
 import type { KeyLookupDto } from './dto/key-lookup.dto.js';
 import type { IngestAdapterName, IngestOutcome } from './ingest-decision.js';
-import { KEY_LOOKUP_SQL } from './key-lookup.query.js';
 import type { SessionIngest } from './publish-session.entity.js';
+import { PublishSessionsRepository, type PublishInfo, type SessionRef } from './publish-sessions.repository.js';
 
-/** Identifies a publish session on its ingest server while it is open. */
-export interface SessionRef {
-  /** The ingest server: the address its hook calls come from. */
-  serverAddr: string;
-  /** The server's id of the publishing connection (nginx `clientid`, SRS `client_id`). */
-  clientId: string;
-}
-
-export interface PublishInfo extends SessionRef {
-  /** The encoder's address as the ingest server saw it. */
-  remoteAddr: string | null;
-}
+export type { PublishInfo, SessionRef } from './publish-sessions.repository.js';
 
 export type KeyDecision = { outcome: 'allowed'; stream: KeyLookupDto } | { outcome: Exclude<IngestOutcome, 'allowed' | 'unauthorized'> };
-
-/** What decides a key: its stream's stored status and whether expires_at has passed (by the database's clock). */
-interface KeyState {
-  status: StreamStatus;
-  expired: boolean;
-}
 
 /**
  * Every ingest rule, once; the adapters only translate protocols.
@@ -56,19 +35,16 @@ interface KeyState {
 @Injectable()
 export class IngestService implements OnModuleInit {
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly sql: Sql,
+    private readonly streams: StreamsRepository,
+    private readonly sessions: PublishSessionsRepository,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
     private readonly sweeper: Sweeper,
-    private readonly replica: ReadReplica,
     private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
     this.sweeper.register('stale publish sessions', (size) => this.closeStaleSessions(size));
-  }
-
-  private get db(): pg.Pool {
-    return primaryPool(this.dataSource);
   }
 
   /**
@@ -88,14 +64,15 @@ export class IngestService implements OnModuleInit {
   }
 
   private async lookupKey(key: string | undefined): Promise<KeyDecision> {
-    // Anything that is not key-shaped names no stream: no query for it.
-    if (key === undefined || !STREAM_KEY_PATTERN.test(key)) return { outcome: 'unknown' };
-    // Lag-tolerant read: a replica when there is one.
-    const rows = await this.replica.query<KeyLookupDto & { expired: boolean }>(KEY_LOOKUP_SQL, [key], 'key_lookup');
-    if (rows.length === 0) return { outcome: 'unknown' };
-    const { expired, ...stream } = rows[0];
-    const outcome = decide({ status: stream.status, expired });
-    return outcome === 'allowed' ? { outcome, stream } : { outcome };
+    // A key that cannot exist (empty, too long, control characters) names no stream: no query for it.
+    if (!isPossibleStreamKey(key)) return { outcome: 'unknown' };
+    // On the primary: a key rotated or disabled a moment ago is refused at once, whatever a replica replays.
+    const row = await this.streams.lookupKey(key);
+    if (!row) return { outcome: 'unknown' };
+    const outcome = decide(row);
+    return outcome === 'allowed'
+      ? { outcome, stream: { streamId: row.streamId, userId: row.userId, username: row.username, status: row.status as 'active' | 'live', expiresAt: row.expiresAt } }
+      : { outcome };
   }
 
   /** A publish starts: allowed for a usable key, which opens a session and marks the stream `live`. */
@@ -106,29 +83,17 @@ export class IngestService implements OnModuleInit {
   }
 
   private async openSession(adapter: SessionIngest, key: string | undefined, info: PublishInfo): Promise<IngestOutcome> {
-    if (key === undefined || !STREAM_KEY_PATTERN.test(key)) return 'unknown';
-    const result = await inTransaction(this.db, async (client) => {
-      const { rows } = await client.query<KeyState & { id: string }>(
-        `SELECT id, status, expires_at <= now() AS expired FROM streams WHERE stream_key = $1 FOR UPDATE`,
-        [key],
-      );
-      const outcome = rows.length === 0 ? 'unknown' : decide(rows[0]);
-      if (outcome !== 'allowed') return { outcome, displaced: [] };
-      const streamId = rows[0].id;
+    if (!isPossibleStreamKey(key)) return 'unknown';
+    const result = await this.sql.transaction(async (client) => {
+      const stream = await this.streams.lockByKey(client, key);
+      const outcome = stream ? decide(stream) : 'unknown';
+      if (!stream || outcome !== 'allowed') return { outcome, displaced: [] };
       // An open session with this server's client id is left over from before the server restarted
       // (nginx counts client ids from 1 again): it has ended, we just never heard.
-      const displaced = await client.query<{ stream_id: string }>(
-        `UPDATE publish_sessions SET ended_at = now()
-         WHERE ingest = $1 AND server_addr = $2 AND client_id = $3 AND ended_at IS NULL
-         RETURNING stream_id`,
-        [adapter, info.serverAddr, info.clientId],
-      );
-      await client.query(
-        `INSERT INTO publish_sessions (stream_id, ingest, client_id, server_addr, remote_addr) VALUES ($1, $2, $3, $4, $5)`,
-        [streamId, adapter, info.clientId, info.serverAddr, info.remoteAddr],
-      );
-      await client.query(`UPDATE streams SET status = 'live', updated_at = now() WHERE id = $1 AND status <> 'live'`, [streamId]);
-      return { outcome, displaced: displaced.rows.map((row) => row.stream_id).filter((id) => id !== streamId) };
+      const displaced = await this.sessions.end(adapter, info, client);
+      await this.sessions.open(client, stream.id, adapter, info);
+      await this.streams.markLive(client, stream.id);
+      return { outcome, displaced: displaced.filter((id) => id !== stream.id) };
     });
     // Another stream's lock, taken after ours was released: no lock-order deadlock.
     for (const streamId of result.displaced) await this.settle(streamId);
@@ -148,27 +113,20 @@ export class IngestService implements OnModuleInit {
   }
 
   private async checkSession(adapter: SessionIngest, key: string | undefined, info: PublishInfo): Promise<IngestOutcome> {
-    const { rows } = await this.db.query<KeyState & { sessionId: string; streamId: string; sameKey: boolean }>(
-      `SELECT ps.id AS "sessionId", s.id AS "streamId", s.status, s.expires_at <= now() AS expired,
-              s.stream_key = $4 AS "sameKey"
-       FROM publish_sessions ps JOIN streams s ON s.id = ps.stream_id
-       WHERE ps.ingest = $1 AND ps.server_addr = $2 AND ps.client_id = $3 AND ps.ended_at IS NULL`,
-      [adapter, info.serverAddr, info.clientId, key ?? null],
-    );
+    const session = await this.sessions.touch(adapter, info);
     // No open session (the sweep closed it, or it began before this backend tracked sessions):
     // decide like a publish, which also records the session when allowed.
-    if (rows.length === 0) return this.openSession(adapter, key, info);
+    if (!session) return this.openSession(adapter, key, info);
 
-    const session = rows[0];
-    const outcome = session.sameKey ? decide(session) : 'unknown';
+    const state = await this.streams.keyStateOf(session.streamId, key ?? null);
+    const outcome = state?.sameKey ? decide(state) : 'unknown';
     if (outcome !== 'allowed') {
-      await this.db.query(`UPDATE publish_sessions SET ended_at = now() WHERE id = $1 AND ended_at IS NULL`, [session.sessionId]);
+      await this.sessions.endById(session.id);
       await this.settle(session.streamId);
       return outcome;
     }
-    await this.db.query(`UPDATE publish_sessions SET last_seen_at = now() WHERE id = $1`, [session.sessionId]);
     // Re-enabled while the encoder kept publishing: it is live again.
-    if (session.status === 'active') await this.markLiveIfPublishing(session.streamId);
+    if (state?.status === 'active') await this.markLiveIfPublishing(session.streamId);
     return outcome;
   }
 
@@ -178,35 +136,14 @@ export class IngestService implements OnModuleInit {
    * Unknown or already-ended sessions are fine (nginx never retries, SRS may repeat).
    */
   async publishDone(adapter: SessionIngest, ref: SessionRef): Promise<void> {
-    const { rows } = await this.db.query<{ stream_id: string }>(
-      `UPDATE publish_sessions SET ended_at = now()
-       WHERE ingest = $1 AND server_addr = $2 AND client_id = $3 AND ended_at IS NULL
-       RETURNING stream_id`,
-      [adapter, ref.serverAddr, ref.clientId],
-    );
-    for (const row of rows) await this.settle(row.stream_id);
+    for (const streamId of await this.sessions.end(adapter, ref)) await this.settle(streamId);
   }
 
-  /**
-   * Sweep batch: nginx-rtmp sessions that stopped getting on_update (publish-done
-   * lost while the API was down, nginx killed) are closed. SRS sends no periodic
-   * hook, so only its on_unpublish ends its sessions.
-   */
+  /** Sweep batch: nginx-rtmp sessions that went quiet are closed (SRS sends no periodic hook). */
   async closeStaleSessions(batchSize: number): Promise<number> {
-    const { rows } = await this.db.query<{ stream_id: string }>(
-      `UPDATE publish_sessions SET ended_at = now()
-       WHERE id IN (
-         SELECT id FROM publish_sessions
-         WHERE ended_at IS NULL AND ingest = 'nginx' AND last_seen_at < now() - make_interval(secs => $2)
-         ORDER BY last_seen_at
-         LIMIT $1
-         FOR UPDATE SKIP LOCKED
-       )
-       RETURNING stream_id`,
-      [batchSize, this.config.ingestSessionTimeoutSeconds],
-    );
-    for (const streamId of new Set(rows.map((row) => row.stream_id))) await this.settle(streamId);
-    return rows.length;
+    const streamIds = await this.sessions.endQuiet(batchSize, this.config.ingestSessionTimeoutSeconds);
+    for (const streamId of new Set(streamIds)) await this.settle(streamId);
+    return streamIds.length;
   }
 
   /**
@@ -214,35 +151,25 @@ export class IngestService implements OnModuleInit {
    * first and the check is a later statement, so it sees every session committed
    * by a publish that held the lock before us.
    */
-  private async settle(streamId: string): Promise<void> {
-    await inTransaction(this.db, async (client) => {
-      await client.query(`SELECT 1 FROM streams WHERE id = $1 FOR UPDATE`, [streamId]);
-      await client.query(
-        `UPDATE streams SET status = 'active', updated_at = now()
-         WHERE id = $1 AND status = 'live'
-           AND NOT EXISTS (SELECT 1 FROM publish_sessions WHERE stream_id = $1 AND ended_at IS NULL)`,
-        [streamId],
-      );
+  private async settle(streamId: number): Promise<void> {
+    await this.sql.transaction(async (client) => {
+      await this.streams.lock(client, streamId);
+      if (!(await this.sessions.anyOpen(client, streamId))) await this.streams.markIdle(client, streamId);
     });
   }
 
   /** `active` → `live` while a session of the stream is open (same locking as settle). */
-  private async markLiveIfPublishing(streamId: string): Promise<void> {
-    await inTransaction(this.db, async (client) => {
-      await client.query(`SELECT 1 FROM streams WHERE id = $1 FOR UPDATE`, [streamId]);
-      await client.query(
-        `UPDATE streams SET status = 'live', updated_at = now()
-         WHERE id = $1 AND status = 'active' AND expires_at > now()
-           AND EXISTS (SELECT 1 FROM publish_sessions WHERE stream_id = $1 AND ended_at IS NULL)`,
-        [streamId],
-      );
+  private async markLiveIfPublishing(streamId: number): Promise<void> {
+    await this.sql.transaction(async (client) => {
+      await this.streams.lock(client, streamId);
+      if (await this.sessions.anyOpen(client, streamId)) await this.streams.markLive(client, streamId);
     });
   }
 }
 
-/** The usable-key rule. Past expires_at is `expired` whatever the stored status says. */
+/** The usable-key rule, on the status as shown (past expires_at is `expired`; unknown statuses are `disabled`). */
 function decide(state: KeyState): Exclude<IngestOutcome, 'unauthorized'> {
-  if (state.expired || state.status === 'expired') return 'expired';
+  if (state.status === 'expired') return 'expired';
   if (state.status === 'disabled') return 'disabled';
   return 'allowed';
 }

@@ -1,6 +1,5 @@
 import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn } from 'typeorm';
 import type { Relation } from 'typeorm';
-import type { Stream } from '../streams/stream.entity.js';
 
 /** Ingest servers that report publish sessions (MediaMTX's auth hook has no end event, so it only checks keys). */
 export const SESSION_INGESTS = ['nginx', 'srs'] as const;
@@ -18,16 +17,16 @@ export type SessionIngest = (typeof SESSION_INGESTS)[number];
 @Index('idx_publish_sessions_open_client', ['ingest', 'serverAddr', 'clientId'], { unique: true, where: '"ended_at" IS NULL' })
 @Index('idx_publish_sessions_open_last_seen', ['lastSeenAt'], { where: '"ended_at" IS NULL' })
 export class PublishSession {
-  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_publish_sessions' })
+  @PrimaryGeneratedColumn({ type: 'bigint', primaryKeyConstraintName: 'pk_publish_sessions' })
   id: string;
 
   @Index('idx_publish_sessions_stream_id')
-  @Column({ name: 'stream_id', type: 'uuid' })
-  streamId: string;
+  @Column({ name: 'stream_id', type: 'integer' })
+  streamId: number;
 
   @ManyToOne('Stream', { onDelete: 'CASCADE' })
   @JoinColumn({ name: 'stream_id', foreignKeyConstraintName: 'fk_publish_sessions_stream_id' })
-  stream: Relation<Stream>;
+  stream: Relation<object>;
 
   @Column({ type: 'varchar', length: 16 })
   ingest: SessionIngest;

@@ -1,15 +1,27 @@
 import { randomBytes } from 'node:crypto';
 
-/** What any stream key looks like: safe in an RTMP URL, at most the column's 64 characters. */
+/** What a key this service makes looks like: safe in an RTMP URL, at most 64 characters. */
 export const STREAM_KEY_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Control characters (NUL included, which PostgreSQL refuses with 22021). */
+const CONTROL = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Whether a key could be stored at all. Older services made keys of other shapes
+ * (`live_<hex>`, UUIDs, ...), up to the column's 255 characters: those are looked
+ * up like ours. Only what cannot exist is refused before the database.
+ */
+export function isPossibleStreamKey(key: string | undefined): key is string {
+  return key !== undefined && key.length > 0 && key.length <= 255 && !CONTROL.test(key);
+}
 
 /** 256 bits from the OS CSPRNG, base64url: 43 characters of [A-Za-z0-9_-]. */
 export function generateStreamKey(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/** The unique index that makes keys unique; a violation of it means "draw again". */
-export const STREAM_KEY_INDEX = 'idx_streams_stream_key';
+/** The original UNIQUE constraint on stream_key; a violation of it means "draw again". */
+export const STREAM_KEY_CONSTRAINT = 'streams_stream_key_key';
 
 /** Inserts or rotates with a fresh key, drawing again on the (astronomically rare) collision. */
 export async function withFreshKey<T>(write: (key: string) => Promise<T>, attempts = 3): Promise<T> {
@@ -18,7 +30,7 @@ export async function withFreshKey<T>(write: (key: string) => Promise<T>, attemp
       return await write(generateStreamKey());
     } catch (error) {
       const { code, constraint } = error as { code?: string; constraint?: string };
-      if (code !== '23505' || constraint !== STREAM_KEY_INDEX || attempt >= attempts) throw error;
+      if (code !== '23505' || constraint !== STREAM_KEY_CONSTRAINT || attempt >= attempts) throw error;
     }
   }
 }

@@ -1,41 +1,47 @@
-import { Check, Column, CreateDateColumn, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import type { Relation } from 'typeorm';
-import type { User } from '../users/user.entity.js';
 
+/** The statuses this service writes and shows. Older rows may hold others: shown as `disabled`. */
 export const STREAM_STATUSES = ['active', 'live', 'disabled', 'expired'] as const;
 export type StreamStatus = (typeof STREAM_STATUSES)[number];
 
+/**
+ * `streams` exactly as the original schema made it. Declared for the schema check
+ * (migration:check) and the foreign keys of other tables; every statement on it is
+ * hand-written SQL in StreamsRepository.
+ */
 @Entity({ name: 'streams' })
-// The owner's newest-first keyset pages: WHERE user_id = $me AND (created_at, id) < cursor ORDER BY created_at DESC, id DESC.
-@Index('idx_streams_user_id', ['userId', 'createdAt', 'id'])
-// The expiry sweep's work list: only rows it still has to rewrite, so expired rows never slow it down.
-@Index('idx_streams_expires_at', ['expiresAt'], { where: `"status" <> 'expired'` })
-@Check('chk_streams_status', `"status" IN ('active', 'live', 'disabled', 'expired')`)
+@Unique('streams_stream_key_key', ['streamKey'])
+// Reshaped by migration 1700000001300 under their original names (DESC NULLS LAST, partial):
+// shapes TypeORM cannot describe, only named here so schema sync leaves them alone.
+@Index('idx_streams_user_id', { synchronize: false })
+@Index('idx_streams_expires_at', { synchronize: false })
 export class Stream {
-  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_streams' })
-  id: string;
+  @PrimaryGeneratedColumn({ type: 'integer', primaryKeyConstraintName: 'streams_pkey' })
+  id: number;
 
-  @Column({ name: 'user_id', type: 'uuid' })
-  userId: string;
+  /** Nullable in the original schema: a stream without an owner is listed to nobody and refused at ingest. */
+  @Column({ name: 'user_id', type: 'integer', nullable: true })
+  userId: number | null;
 
-  @ManyToOne('User', (user: User) => user.streams, { onDelete: 'CASCADE' })
-  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'fk_streams_user_id' })
-  user: Relation<User>;
+  @ManyToOne('User', { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'user_id', foreignKeyConstraintName: 'streams_user_id_fkey' })
+  user: Relation<object>;
 
-  @Index('idx_streams_stream_key', { unique: true })
-  @Column({ name: 'stream_key', type: 'varchar', length: 64 })
+  @Index('idx_streams_stream_key')
+  @Column({ name: 'stream_key', type: 'varchar', length: 255 })
   streamKey: string;
 
   @Index('idx_streams_status')
-  @Column({ type: 'varchar', length: 20, default: 'active' })
-  status: StreamStatus;
+  @Column({ type: 'varchar', length: 50, nullable: true, default: 'active' })
+  status: string | null;
 
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
+  @Column({ name: 'created_at', type: 'timestamp', nullable: true, default: () => 'CURRENT_TIMESTAMP' })
+  createdAt: Date | null;
 
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt: Date;
+  @Column({ name: 'updated_at', type: 'timestamp', nullable: true, default: () => 'CURRENT_TIMESTAMP' })
+  updatedAt: Date | null;
 
-  @Column({ name: 'expires_at', type: 'timestamptz' })
+  @Column({ name: 'expires_at', type: 'timestamp' })
   expiresAt: Date;
 }

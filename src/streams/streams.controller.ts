@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Param, ParseUUIDPipe, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, HttpStatus, Patch, Post, Query, UseGuards } from '@nestjs/common';
 import {
   ApiBadRequestResponse,
   ApiBearerAuth,
@@ -10,17 +10,18 @@ import {
   ApiTags,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
-import type { AuthenticatedUser } from '../auth/authenticated-user.js';
-import { CurrentUser } from '../auth/current-user.decorator.js';
-import { JwtAuthGuard } from '../auth/jwt-auth.guard.js';
+import type { AuthenticatedUser } from '../common/authenticated-user.js';
+import { CurrentUser } from '../common/current-user.decorator.js';
+import { JwtAuthGuard } from '../common/jwt-auth.guard.js';
 import { CreateStreamDto } from './dto/create-stream.dto.js';
 import { ListStreamsQueryDto } from './dto/list-streams-query.dto.js';
 import { StreamDto, StreamPageDto } from './dto/stream.dto.js';
 import { UpdateStreamDto } from './dto/update-stream.dto.js';
 import { notFound, StreamsService } from './streams.service.js';
+import { MAX_SERIAL_ID, SerialIdParam } from '../common/serial-id.decorator.js';
 
-/** A malformed id names no stream: 404 like any other missing one (the contract has no 400 here). */
-const StreamId = new ParseUUIDPipe({ exceptionFactory: () => notFound() });
+/** A malformed or out-of-range id names no stream: 404 like any other missing one (the contract has no 400 here). */
+const StreamId = () => SerialIdParam({ name: 'id', invalid: notFound });
 
 @ApiTags('streams')
 @ApiBearerAuth()
@@ -45,37 +46,37 @@ export class StreamsController {
   }
 
   @Get(':id')
-  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'id', schema: { type: 'integer', minimum: 1, maximum: MAX_SERIAL_ID } })
   @ApiOkResponse({ type: StreamDto })
   @ApiNotFoundResponse({ description: 'No such stream of the caller' })
-  get(@CurrentUser() user: AuthenticatedUser, @Param('id', StreamId) id: string): Promise<StreamDto> {
+  get(@CurrentUser() user: AuthenticatedUser, @StreamId() id: number): Promise<StreamDto> {
     return this.streams.get(user.id, id);
   }
 
   @Patch(':id')
-  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'id', schema: { type: 'integer', minimum: 1, maximum: MAX_SERIAL_ID } })
   @ApiOkResponse({ type: StreamDto })
   @ApiBadRequestResponse({ description: 'Status other than active/disabled, or expiresAt not 60 s … 365 days ahead' })
   @ApiNotFoundResponse({ description: 'No such stream of the caller' })
-  update(@CurrentUser() user: AuthenticatedUser, @Param('id', StreamId) id: string, @Body() dto: UpdateStreamDto): Promise<StreamDto> {
+  update(@CurrentUser() user: AuthenticatedUser, @StreamId() id: number, @Body() dto: UpdateStreamDto): Promise<StreamDto> {
     return this.streams.update(user.id, id, dto);
   }
 
   @Post(':id/key')
   @HttpCode(HttpStatus.OK)
-  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'id', schema: { type: 'integer', minimum: 1, maximum: MAX_SERIAL_ID } })
   @ApiOkResponse({ type: StreamDto, description: 'The stream with a new streamKey; the old key is refused from now on' })
   @ApiNotFoundResponse({ description: 'No such stream of the caller' })
-  rotateKey(@CurrentUser() user: AuthenticatedUser, @Param('id', StreamId) id: string): Promise<StreamDto> {
+  rotateKey(@CurrentUser() user: AuthenticatedUser, @StreamId() id: number): Promise<StreamDto> {
     return this.streams.rotateKey(user.id, id);
   }
 
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiParam({ name: 'id', format: 'uuid' })
+  @ApiParam({ name: 'id', schema: { type: 'integer', minimum: 1, maximum: MAX_SERIAL_ID } })
   @ApiNoContentResponse({ description: 'Deleted, with its publish sessions' })
   @ApiNotFoundResponse({ description: 'No such stream of the caller' })
-  remove(@CurrentUser() user: AuthenticatedUser, @Param('id', StreamId) id: string): Promise<void> {
+  remove(@CurrentUser() user: AuthenticatedUser, @StreamId() id: number): Promise<void> {
     return this.streams.remove(user.id, id);
   }
 }

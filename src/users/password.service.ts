@@ -15,6 +15,9 @@ import { APP_CONFIG } from '../config/config.module.js';
  * With cores < pool size this costs no bcrypt throughput; otherwise raise
  * UV_THREADPOOL_SIZE, which raises this limit with it.
  */
+/** `$2a$`/`$2b$`/`$2y$`, a two-digit cost, 53 characters of salt and hash. */
+const BCRYPT_HASH = /^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$/;
+
 @Injectable()
 export class PasswordService implements OnModuleInit {
   /**
@@ -36,8 +39,21 @@ export class PasswordService implements OnModuleInit {
     return this.slots.run(() => bcrypt.hash(password, this.config.bcryptCost));
   }
 
+  /**
+   * Hashes of other bcrypt implementations count too: `$2a$`, `$2b$` and PHP's
+   * `$2y$` (the same algorithm; the bcrypt package only knows the first two), any
+   * cost. A stored value that is no bcrypt hash at all matches nothing.
+   */
   verify(password: string, hash: string): Promise<boolean> {
-    return this.slots.run(() => bcrypt.compare(password, hash));
+    // Same time as a wrong password, so such an account is not told apart.
+    if (!BCRYPT_HASH.test(hash)) return this.verifyAgainstDummy(password);
+    return this.slots.run(() => bcrypt.compare(password, hash.replace(/^\$2y\$/, '$2b$')));
+  }
+
+  /** A hash below the configured cost (older services, or the cost was raised) is replaced at the next login. */
+  needsRehash(hash: string): boolean {
+    const cost = BCRYPT_HASH.exec(hash)?.[1];
+    return cost !== undefined && Number(cost) < this.config.bcryptCost;
   }
 
   /** Spends one comparison's worth of time and answers false. */

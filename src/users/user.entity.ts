@@ -1,25 +1,30 @@
-import { Column, CreateDateColumn, Entity, Index, OneToMany, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import type { Relation } from 'typeorm';
-import type { Stream } from '../streams/stream.entity.js';
+import { Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
+/**
+ * `users` exactly as the original schema made it (constraint names are PostgreSQL's
+ * defaults for that DDL). Rows written by older services are valid rows: mixed-case
+ * emails, bcrypt hashes of any prefix and cost, a NULL created_at.
+ */
 @Entity({ name: 'users' })
-// Usernames are unique ignoring case: an expression index TypeORM cannot describe,
-// created by migration 1700000001000 and only named here so schema sync leaves it alone.
+@Unique('users_username_key', ['username'])
+@Unique('users_email_key', ['email'])
+// Unique on lower(...) since migration 1700000001000: expression indexes TypeORM cannot
+// describe, only named here so schema sync leaves them alone.
 @Index('idx_users_username', { synchronize: false })
+@Index('idx_users_email', { synchronize: false })
 export class User {
-  @PrimaryGeneratedColumn('uuid', { primaryKeyConstraintName: 'pk_users' })
-  id: string;
+  @PrimaryGeneratedColumn({ type: 'integer', primaryKeyConstraintName: 'users_pkey' })
+  id: number;
 
   @Column({ type: 'varchar', length: 50 })
   username: string;
 
-  /** Stored lower-cased, so this plain unique index is case-insensitive too. */
-  @Index('idx_users_email', { unique: true })
+  /** Stored lower-cased by this service; older rows may hold any case. */
   @Column({ type: 'varchar', length: 255 })
   email: string;
 
   /** bcrypt hash. Never selected unless a query asks for it by name. */
-  @Column({ name: 'password', type: 'varchar', length: 255, select: false })
+  @Column({ name: 'password', type: 'text', select: false })
   passwordHash: string;
 
   @Column({ name: 'first_name', type: 'varchar', length: 100, nullable: true })
@@ -28,12 +33,7 @@ export class User {
   @Column({ name: 'last_name', type: 'varchar', length: 100, nullable: true })
   lastName: string | null;
 
-  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
-  createdAt: Date;
-
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
-  updatedAt: Date;
-
-  @OneToMany('Stream', (stream: Stream) => stream.user)
-  streams: Relation<Stream>[];
+  /** UTC (`TIMESTAMP` without time zone); NULL in rows of older services that left it out. */
+  @Column({ name: 'created_at', type: 'timestamp', nullable: true, default: () => 'CURRENT_TIMESTAMP', insert: false, update: false })
+  createdAt: Date | null;
 }

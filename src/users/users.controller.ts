@@ -2,15 +2,11 @@ import {
   Body,
   ClassSerializerInterceptor,
   Controller,
-  Delete,
   Get,
-  HttpCode,
-  HttpStatus,
   NotFoundException,
   Param,
   Patch,
   Post,
-  Put,
   SerializeOptions,
   UnauthorizedException,
   UseGuards,
@@ -21,7 +17,6 @@ import {
   ApiBearerAuth,
   ApiConflictResponse,
   ApiCreatedResponse,
-  ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
@@ -30,10 +25,9 @@ import {
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
 import { ThrottlerGuard } from '@nestjs/throttler';
-import type { AuthenticatedUser } from '../auth/authenticated-user.js';
-import { CurrentUser } from '../auth/current-user.decorator.js';
-import { JwtAuthGuard } from '../auth/jwt-auth.guard.js';
-import { ChangePasswordDto } from './dto/change-password.dto.js';
+import type { AuthenticatedUser } from '../common/authenticated-user.js';
+import { CurrentUser } from '../common/current-user.decorator.js';
+import { JwtAuthGuard } from '../common/jwt-auth.guard.js';
 import { CreateUserDto, USERNAME_PATTERN } from './dto/create-user.dto.js';
 import { UpdateUserDto } from './dto/update-user.dto.js';
 import { PublicUserResponse, UserResponse } from './dto/user.response.js';
@@ -79,29 +73,6 @@ export class UsersController {
   @ApiConflictResponse({ description: 'Email already registered' })
   async update(@CurrentUser() caller: AuthenticatedUser, @Body() dto: UpdateUserDto): Promise<User> {
     return existing(await this.users.update(caller.id, dto));
-  }
-
-  @Put('me/password')
-  @HttpCode(HttpStatus.NO_CONTENT)
-  @UseGuards(JwtAuthGuard)
-  @ApiBearerAuth()
-  @ApiOperation({ summary: 'Change password; every refresh token of the user stops working' })
-  @ApiNoContentResponse({ description: 'Changed' })
-  @ApiBadRequestResponse({ description: 'Invalid or unknown field' })
-  @ApiUnauthorizedResponse({ description: 'Wrong current password, or missing/invalid access token' })
-  changePassword(@CurrentUser() caller: AuthenticatedUser, @Body() dto: ChangePasswordDto): Promise<void> {
-    return this.users.changePassword(caller.id, dto);
-  }
-
-  @Delete('me')
-  @HttpCode(HttpStatus.NO_CONTENT)
-  @UseGuards(JwtAuthGuard)
-  @ApiBearerAuth()
-  @ApiOperation({ summary: 'Delete the account; its streams and sessions go with it' })
-  @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiUnauthorizedResponse({ description: 'Missing, invalid or expired access token' })
-  async remove(@CurrentUser() caller: AuthenticatedUser): Promise<void> {
-    if (!(await this.users.remove(caller.id))) throw new UnauthorizedException(STALE_TOKEN_MESSAGE);
   }
 
   @Get(':username')

@@ -1,8 +1,6 @@
-import { Injectable, UnauthorizedException } from '@nestjs/common';
-import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { DataSource, IsNull, Repository } from 'typeorm';
-import { RefreshToken } from '../auth/refresh-token.entity.js';
-import type { ChangePasswordDto } from './dto/change-password.dto.js';
+import { ConflictException, Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { QueryFailedError, type EntityManager, Repository } from 'typeorm';
 import type { CreateUserDto } from './dto/create-user.dto.js';
 import type { UpdateUserDto } from './dto/update-user.dto.js';
 import { PasswordService } from './password.service.js';
@@ -12,22 +10,33 @@ import { User } from './user.entity.js';
 export const STALE_TOKEN_MESSAGE = 'missing or invalid access token';
 
 /**
- * Accounts. Uniqueness (username ignoring case, email) is left to the unique
- * indexes: a violation becomes 409 in the exception filter, so two concurrent
- * sign-ups cannot both win. Nothing returned here carries the password hash.
+ * The unique indexes and constraints on users, and what a client reads when one
+ * rejects its write: the original exact-case UNIQUE constraints and the
+ * case-insensitive indexes that replaced the original plain ones.
+ */
+const UNIQUE_VIOLATION_MESSAGES: Record<string, string> = {
+  idx_users_username: 'username is already taken',
+  users_username_key: 'username is already taken',
+  idx_users_email: 'email is already registered',
+  users_email_key: 'email is already registered',
+};
+
+/**
+ * Accounts, and the only writer of `users`. Uniqueness (username and email, both
+ * ignoring case) is left to the unique indexes: a violation is a 409, so two
+ * concurrent sign-ups cannot both win. Nothing returned here carries the hash.
  */
 @Injectable()
 export class UsersService {
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly passwords: PasswordService,
   ) {}
 
   async create(dto: CreateUserDto): Promise<User> {
     const passwordHash = await this.passwords.hash(dto.password);
-    const { passwordHash: _stored, ...user } = await this.users.save(
-      this.users.create({
+    const inserted = await conflictsAs409(
+      this.users.insert({
         username: dto.username,
         email: dto.email,
         passwordHash,
@@ -35,10 +44,11 @@ export class UsersService {
         lastName: dto.lastName ?? null,
       }),
     );
-    return user as User;
+    const id = (inserted.identifiers[0] as { id: number }).id;
+    return (await this.findById(id))!;
   }
 
-  findById(id: string): Promise<User | null> {
+  findById(id: number): Promise<User | null> {
     return this.users.findOneBy({ id });
   }
 
@@ -50,59 +60,61 @@ export class UsersService {
       .getOne();
   }
 
-  /** `login` is a username (never contains "@") or an email; returns the hash apart from the user. */
+  /**
+   * `login` is a username (never contains "@") or an email, both ignoring case
+   * (older services stored emails as typed); returns the hash apart from the user.
+   */
   async findCredentials(login: string): Promise<{ user: User; passwordHash: string } | null> {
     const query = this.users.createQueryBuilder('user').addSelect('user.passwordHash');
-    const found = await (login.includes('@')
-      ? query.where('user.email = :login', { login: login.toLowerCase() })
-      : query.where('lower(user.username) = :login', { login: login.toLowerCase() })
-    ).getOne();
+    const column = login.includes('@') ? 'lower(user.email)' : 'lower(user.username)';
+    const found = await query.where(`${column} = :login`, { login: login.toLowerCase() }).getOne();
     if (!found) return null;
     const { passwordHash, ...user } = found;
     return { user: user as User, passwordHash };
   }
 
+  async passwordHashOf(id: number): Promise<string | null> {
+    const found = await this.users.createQueryBuilder('user').select('user.passwordHash').where('user.id = :id', { id }).getOne();
+    return found?.passwordHash ?? null;
+  }
+
+  /**
+   * Stores a new hash only if `currentHash` is still the stored one, so a concurrent
+   * change wins and this one reports false. `manager` makes it part of the caller's transaction.
+   */
+  async replacePasswordHash(id: number, currentHash: string, newHash: string, manager?: EntityManager): Promise<boolean> {
+    const repository = manager ? manager.getRepository(User) : this.users;
+    const result = await repository.update({ id, passwordHash: currentHash }, { passwordHash: newHash });
+    return Boolean(result.affected);
+  }
+
   /** null when the user no longer exists. */
-  async update(id: string, dto: UpdateUserDto): Promise<User | null> {
+  async update(id: number, dto: UpdateUserDto): Promise<User | null> {
     const changes: Partial<Pick<User, 'email' | 'firstName' | 'lastName'>> = {};
     if (dto.email !== undefined) changes.email = dto.email;
     if (dto.firstName !== undefined) changes.firstName = dto.firstName;
     if (dto.lastName !== undefined) changes.lastName = dto.lastName;
     if (Object.keys(changes).length > 0) {
-      const result = await this.users.update({ id }, changes);
+      const result = await conflictsAs409(this.users.update({ id }, changes));
       if (!result.affected) return null;
     }
     return this.findById(id);
   }
 
-  /**
-   * Checks the current password, stores the new hash and revokes every refresh
-   * token of the user in one transaction, so no session outlives the change.
-   * bcrypt runs before the transaction: no row lock is held while hashing.
-   */
-  async changePassword(id: string, dto: ChangePasswordDto): Promise<void> {
-    const current = await this.users
-      .createQueryBuilder('user')
-      .addSelect('user.passwordHash')
-      .where('user.id = :id', { id })
-      .getOne();
-    if (!current) throw new UnauthorizedException(STALE_TOKEN_MESSAGE);
-    if (!(await this.passwords.verify(dto.currentPassword, current.passwordHash))) {
-      throw new UnauthorizedException('current password is incorrect');
-    }
-    const passwordHash = await this.passwords.hash(dto.newPassword);
-    await this.dataSource.transaction(async (manager) => {
-      // The user row first (logins and refreshes lock it too), and only if the hash just
-      // checked is still current: a concurrent change wins, this one is refused.
-      const result = await manager.update(User, { id, passwordHash: current.passwordHash }, { passwordHash });
-      if (!result.affected) throw new UnauthorizedException('current password is incorrect');
-      await manager.update(RefreshToken, { userId: id, revokedAt: IsNull() }, { revokedAt: () => 'now()' });
-    });
-  }
-
   /** Streams and refresh tokens go with the user (ON DELETE CASCADE). false when already gone. */
-  async remove(id: string): Promise<boolean> {
+  async remove(id: number): Promise<boolean> {
     const result = await this.users.delete({ id });
     return Boolean(result.affected);
+  }
+}
+
+/** A unique violation on users is the client's conflict (409), named by what collided. */
+async function conflictsAs409<T>(write: Promise<T>): Promise<T> {
+  try {
+    return await write;
+  } catch (error) {
+    const driverError = error instanceof QueryFailedError ? (error.driverError as { code?: string; constraint?: string }) : undefined;
+    if (driverError?.code === '23505') throw new ConflictException(UNIQUE_VIOLATION_MESSAGES[driverError.constraint ?? ''] ?? 'account already exists');
+    throw error;
   }
 }

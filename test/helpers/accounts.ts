@@ -13,7 +13,7 @@ export function uniqueName(prefix = 'u'): string {
 }
 
 export interface SignedUp {
-  id: string;
+  id: number;
   username: string;
   email: string;
   password: string;
@@ -71,8 +71,8 @@ export function craftJwt(
   return `${unsigned}.${signature}`;
 }
 
-/** Claims the app's own tokens carry (iss/aud from src/auth/auth.constants.ts). */
-export function accessClaims(userId: string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
+/** Claims the app's own tokens carry (iss/aud from src/common/jwt.constants.ts); `sub` is the id in decimal. */
+export function accessClaims(userId: number | string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const now = Math.floor(Date.now() / 1000);
-  return { sub: userId, typ: 'access', iss: 'streamly', aud: 'streamly-api', iat: now, exp: now + 300, ...overrides };
+  return { sub: String(userId), typ: 'access', iss: 'streamly', aud: 'streamly-api', iat: now, exp: now + 300, ...overrides };
 }

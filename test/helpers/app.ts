@@ -4,6 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
 import { AppModule } from '../../src/app.module.js';
+import { APP_SCHEMA } from '../../src/app.schema.js';
 import { configureApp, createFastifyAdapter } from '../../src/app.setup.js';
 import { loadConfig, type ResolvedConfig } from '../../src/config/app-config.js';
 import { databaseOptions } from '../../src/database/database.options.js';
@@ -26,7 +27,7 @@ if (viaPgBouncer) {
 
 async function throughPgBouncer(database: { url: string; name: string }): Promise<Record<string, string>> {
   const quiet = { log: () => undefined } as unknown as Logger;
-  await runMigrationsLocked(databaseOptions({ databaseUrl: database.url, replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 60_000 }), quiet);
+  await runMigrationsLocked(databaseOptions({ databaseUrl: database.url, replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 60_000 }, APP_SCHEMA), quiet);
   sharedBouncer ??= startPgBouncer(serverUrl());
   const bouncer = await sharedBouncer;
   return { DATABASE_URL: bouncer.url(database.name), DB_PGBOUNCER: 'true', MIGRATIONS_RUN: 'false' };

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import type { TestApp } from './app.js';
 
 export interface TestUser {
-  id: string;
+  id: number;
   username: string;
   /** Access token for `Authorization: Bearer`. */
   token: string;
@@ -19,10 +19,10 @@ export interface TestUser {
 export async function createUser(t: TestApp, username = `u_${randomBytes(5).toString('hex')}`): Promise<TestUser> {
   const [row] = await t.app
     .get(DataSource)
-    .query(`INSERT INTO users (username, email, password) VALUES ($1, $2, 'not-a-real-hash') RETURNING id`, [
+    .query<{ id: number }[]>(`INSERT INTO users (username, email, password) VALUES ($1, $2, 'not-a-real-hash') RETURNING id`, [
       username,
       `${username.toLowerCase()}@example.test`,
     ]);
-  const token = t.app.get(JwtService).sign({ sub: row.id, typ: 'access' });
+  const token = t.app.get(JwtService).sign({ sub: String(row.id), typ: 'access' });
   return { id: row.id, username, token, auth: { Authorization: `Bearer ${token}` } };
 }

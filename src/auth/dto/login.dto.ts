@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
-import { Utf8ByteLength } from '../../users/dto/utf8-byte-length.decorator.js';
+import { Utf8ByteLength } from '../../common/utf8-byte-length.decorator.js';
 
 export class LoginDto {
   @ApiProperty({ description: 'Username (any case) or email', example: 'ada_l' })

@@ -2,11 +2,11 @@ import { ApiProperty } from '@nestjs/swagger';
 
 /** The ingest key lookup's answer for a usable key. */
 export class KeyLookupDto {
-  @ApiProperty({ format: 'uuid' })
-  streamId: string;
+  @ApiProperty({ type: 'integer', example: 42 })
+  streamId: number;
 
-  @ApiProperty({ format: 'uuid' })
-  userId: string;
+  @ApiProperty({ type: 'integer', example: 7 })
+  userId: number;
 
   @ApiProperty()
   username: string;

@@ -3,11 +3,11 @@ import { STREAM_STATUSES, type StreamStatus } from '../stream.entity.js';
 
 /** `Stream` of the contract. Only ever sent to the stream's owner: it holds the key. */
 export class StreamDto {
-  @ApiProperty({ format: 'uuid' })
-  id: string;
+  @ApiProperty({ type: 'integer', example: 42 })
+  id: number;
 
-  @ApiProperty({ format: 'uuid' })
-  userId: string;
+  @ApiProperty({ type: 'integer', example: 7 })
+  userId: number;
 
   @ApiProperty({ description: 'Secret: paste into the encoder; never logged', example: 'q3Zk0c6V1yJp8sE2u9WmN4bXr7tLhA5dFgKiOoPwQeY' })
   streamKey: string;
@@ -15,11 +15,11 @@ export class StreamDto {
   @ApiProperty({ enum: STREAM_STATUSES, description: '`expired` as soon as expiresAt has passed' })
   status: StreamStatus;
 
-  @ApiProperty({ format: 'date-time' })
-  createdAt: Date;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'null only on rows written by older services' })
+  createdAt: Date | null;
 
-  @ApiProperty({ format: 'date-time' })
-  updatedAt: Date;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'null only on rows written by older services' })
+  updatedAt: Date | null;
 
   @ApiProperty({ format: 'date-time' })
   expiresAt: Date;

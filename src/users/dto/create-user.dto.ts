@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsOptional, IsString, Length, Matches, MaxLength } from 'class-validator';
-import { Utf8ByteLength } from './utf8-byte-length.decorator.js';
+import { Utf8ByteLength } from '../../common/utf8-byte-length.decorator.js';
 
 export const USERNAME_PATTERN = /^[a-zA-Z0-9_]+$/;
 

@@ -6,9 +6,9 @@ import { Expose } from 'class-transformer';
  * properties exposed here ever reach a client: a password hash cannot slip through.
  */
 export class PublicUserResponse {
-  @ApiProperty({ format: 'uuid' })
+  @ApiProperty({ type: 'integer', example: 7 })
   @Expose()
-  id: string;
+  id: number;
 
   @ApiProperty({ example: 'ada_l' })
   @Expose()
@@ -22,9 +22,9 @@ export class PublicUserResponse {
   @Expose()
   lastName: string | null;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'null only on accounts created by older services' })
   @Expose()
-  createdAt: Date;
+  createdAt: Date | null;
 }
 
 export class UserResponse extends PublicUserResponse {

@@ -1,11 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable, UnauthorizedException } from '@nestjs/common';
 import { JwtService } from '@nestjs/jwt';
 import type { FastifyRequest } from 'fastify';
-import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER } from './auth.constants.js';
+import { parseSerialId } from './serial-id.decorator.js';
+import { JWT_ALGORITHM, JWT_AUDIENCE, JWT_ISSUER } from './jwt.constants.js';
 import type { AuthenticatedUser } from './authenticated-user.js';
-
-/** User ids are UUIDs; anything else would reach SQL as a uuid cast error instead of a 401. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export type AuthenticatedRequest = FastifyRequest & { user: AuthenticatedUser };
 
@@ -24,10 +22,12 @@ export class JwtAuthGuard implements CanActivate {
         issuer: JWT_ISSUER,
         audience: JWT_AUDIENCE,
       });
-      if (typeof payload.sub !== 'string' || !UUID.test(payload.sub) || payload.typ !== 'access') throw new Error('not an access token');
+      // `sub` is the user's SERIAL id in decimal (RFC 7519 wants a string).
+      const id = parseSerialId(payload.sub);
+      if (id === undefined || payload.typ !== 'access') throw new Error('not an access token');
       // jsonwebtoken checks exp only when present; a token that never expires is not one we issue.
       if (typeof payload.exp !== 'number') throw new Error('access token without exp');
-      request.user = { id: payload.sub };
+      request.user = { id };
       return true;
     } catch {
       throw new UnauthorizedException('missing or invalid access token');

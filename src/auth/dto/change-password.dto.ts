@@ -1,6 +1,6 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { IsString } from 'class-validator';
-import { Utf8ByteLength } from './utf8-byte-length.decorator.js';
+import { Utf8ByteLength } from '../../common/utf8-byte-length.decorator.js';
 
 export class ChangePasswordDto {
   @ApiProperty({ format: 'password', maxLength: 72 })

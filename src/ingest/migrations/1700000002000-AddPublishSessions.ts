@@ -1,18 +1,14 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/**
- * Publish sessions (who is publishing which stream, through which ingest server),
- * and two original stream indexes reshaped for their queries, under their original
- * names: the owner's keyset pages and the expiry sweep's list of rows still to rewrite.
- */
+/** Publish sessions: who is publishing which stream, through which ingest server. */
 export class AddPublishSessions1700000002000 implements MigrationInterface {
   name = 'AddPublishSessions1700000002000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`
       CREATE TABLE "publish_sessions" (
-        "id" uuid NOT NULL DEFAULT gen_random_uuid(),
-        "stream_id" uuid NOT NULL,
+        "id" BIGSERIAL NOT NULL,
+        "stream_id" integer NOT NULL,
         "ingest" character varying(16) NOT NULL,
         "client_id" character varying(128) NOT NULL,
         "server_addr" character varying(64) NOT NULL,
@@ -31,21 +27,9 @@ export class AddPublishSessions1700000002000 implements MigrationInterface {
     await queryRunner.query(
       `CREATE INDEX "idx_publish_sessions_open_last_seen" ON "publish_sessions" ("last_seen_at") WHERE "ended_at" IS NULL`,
     );
-
-    // Reshape two original indexes for their queries, keeping their names (operators and docs refer to them).
-    await queryRunner.query(`CREATE INDEX "idx_streams_user_id_reshaped" ON "streams" ("user_id", "created_at", "id")`);
-    await queryRunner.query(`DROP INDEX "idx_streams_user_id"`);
-    await queryRunner.query(`ALTER INDEX "idx_streams_user_id_reshaped" RENAME TO "idx_streams_user_id"`);
-    await queryRunner.query(`CREATE INDEX "idx_streams_expires_at_reshaped" ON "streams" ("expires_at") WHERE "status" <> 'expired'`);
-    await queryRunner.query(`DROP INDEX "idx_streams_expires_at"`);
-    await queryRunner.query(`ALTER INDEX "idx_streams_expires_at_reshaped" RENAME TO "idx_streams_expires_at"`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP INDEX "idx_streams_expires_at"`);
-    await queryRunner.query(`CREATE INDEX "idx_streams_expires_at" ON "streams" ("expires_at")`);
-    await queryRunner.query(`DROP INDEX "idx_streams_user_id"`);
-    await queryRunner.query(`CREATE INDEX "idx_streams_user_id" ON "streams" ("user_id")`);
     await queryRunner.query(`DROP TABLE "publish_sessions"`);
   }
 }

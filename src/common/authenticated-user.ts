@@ -1,4 +1,5 @@
 /** What an access token proves: who is calling. Set on the request by JwtAuthGuard. */
 export interface AuthenticatedUser {
-  id: string;
+  /** `users.id` (SERIAL). */
+  id: number;
 }

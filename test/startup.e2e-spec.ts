@@ -27,6 +27,15 @@ describe('startup', () => {
     for (const name of ['DATABASE_URL', 'JWT_SECRET', 'INGEST_SECRET']) expect(output).toContain(name);
   });
 
+  it('refuses to start in production with a placeholder, low-entropy or shared secret, naming each variable', async () => {
+    const placeholder = 'change-me-to-at-least-32-random-bytes-xxxxxxxx';
+    const { code, output } = await failedStart({ NODE_ENV: 'production', BCRYPT_COST: '10', DATABASE_URL: 'postgres://u:p@127.0.0.1:1/x', JWT_SECRET: placeholder, INGEST_SECRET: placeholder });
+    expect(code).toBe(1);
+    expect(output).toContain('JWT_SECRET is a placeholder');
+    expect(output).toContain('INGEST_SECRET must differ from JWT_SECRET');
+    expect(output).not.toContain(placeholder);
+  });
+
   it('a second `npm start` on the same embedded data fails at once with exit 1 and says why', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'streamly-data-'));
     const first = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), persistent: true });

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
+import { parse, parseAllDocuments } from 'yaml';
 import { DataSource } from 'typeorm';
 import { sqlComment, timeStatement } from '../src/database/statement-timing.js';
 import { DatabaseCollector } from '../src/metrics/database-collector.js';
@@ -147,32 +148,29 @@ describe('database monitoring in /metrics (statement durations, connections, siz
   });
 });
 
-describe('the ServiceMonitor selects the Service in front of the Deployment', () => {
-  /** The `key: value` lines of the map under `heading` (first match after `after`), by indentation. */
-  const labelsUnder = (yaml: string, heading: string, after = ''): Record<string, string> => {
-    const start = yaml.indexOf(heading, yaml.indexOf(after));
-    const lines = yaml.slice(start).split('\n').slice(1);
-    const indent = /^\s*/.exec(lines[0])![0];
-    const labels: Record<string, string> = {};
-    for (const line of lines) {
-      if (!line.startsWith(indent) || line.slice(indent.length).startsWith(' ')) break;
-      const [key, value] = line.trim().split(/:\s+/);
-      labels[key] = value;
-    }
-    return labels;
-  };
+describe('the prometheus-operator objects (deploy/monitoring)', () => {
+  const load = async (path: string) => parse(await readFile(path, 'utf8'));
 
-  it('by the Service labels, on its http port, at /metrics', async () => {
-    const monitor = await readFile('deploy/monitoring/servicemonitor.yaml', 'utf8');
-    const service = await readFile('deploy/kubernetes/service.yaml', 'utf8');
-    const deployment = await readFile('deploy/kubernetes/deployment.yaml', 'utf8');
-    const selector = labelsUnder(monitor, 'matchLabels:', 'selector:');
+  it('the ServiceMonitor selects the Service in front of the Deployment, on its http port, at /metrics', async () => {
+    const [monitor, service, deployment] = await Promise.all([
+      load('deploy/monitoring/servicemonitor.yaml'),
+      load('deploy/kubernetes/service.yaml'),
+      parseAllDocuments(await readFile('deploy/kubernetes/deployment.yaml', 'utf8')).map((doc) => doc.toJS()).find((doc) => doc.kind === 'Deployment'),
+    ]);
+    expect(monitor.kind).toBe('ServiceMonitor');
+    const selector = monitor.spec.selector.matchLabels;
     expect(Object.keys(selector).length).toBeGreaterThan(0);
-    expect(labelsUnder(service, 'labels:', 'metadata:')).toMatchObject(selector);
-    expect(labelsUnder(deployment, 'labels:', 'metadata:')).toMatchObject(selector);
-    // The Service sends to the Deployment's pods.
-    expect(labelsUnder(deployment, 'labels:', 'template:')).toMatchObject(labelsUnder(service, 'selector:', 'spec:'));
-    expect(monitor).toMatch(/- port: http\n\s+path: \/metrics/);
-    expect(service).toMatch(/- name: http\n/);
+    expect(service.metadata.labels).toMatchObject(selector);
+    expect(deployment.metadata.labels).toMatchObject(selector);
+    // The Service sends to the Deployment's pods, on the port the ServiceMonitor names.
+    expect(deployment.spec.template.metadata.labels).toMatchObject(service.spec.selector);
+    expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
+    expect(service.spec.ports.map((port: { name: string }) => port.name)).toContain('http');
+  });
+
+  it('the PrometheusRule holds exactly the groups of alerts.yml', async () => {
+    const [rule, alerts] = await Promise.all([load('deploy/monitoring/prometheusrule.yaml'), load('deploy/monitoring/alerts.yml')]);
+    expect(rule.kind).toBe('PrometheusRule');
+    expect(rule.spec.groups).toEqual(alerts.groups);
   });
 });

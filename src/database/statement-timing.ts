@@ -42,6 +42,11 @@ export const STATEMENT_NAMES = [
   'refresh_revoke',
   'refresh_sweep',
   'rate_limit',
+  // failed logins per account (AccountLoginLimit)
+  'login_limit_take',
+  'login_limit_wait',
+  'login_limit_give_back',
+  'login_limit_sweep',
   'health_ping',
   'other',
 ] as const;

@@ -30,6 +30,10 @@ describe('configuration', () => {
       authRateLimitPerMinute: 10,
       streamDefaultTtlSeconds: 604_800,
       streamSweepIntervalSeconds: 60,
+      maxStreamsPerUser: 100,
+      maxLiveStreamsPerUser: 5,
+      ingestOutageGraceSeconds: 300,
+      ingestSessionRetentionDays: 30,
       logLevel: 'info',
       corsOrigins: [],
       trustProxy: false,
@@ -59,6 +63,13 @@ describe('configuration', () => {
   it('allows a low bcrypt cost only under NODE_ENV=test', () => {
     expect(problemsOf({ BCRYPT_COST: '9' })[0]).toMatch(/^BCRYPT_COST/);
     expect(loadConfig({ NODE_ENV: 'test', BCRYPT_COST: '4' }).bcryptCost).toBe(4);
+  });
+
+  it('takes 0 for "no limit" and "fail closed" on the live ingest settings, and names bad ones', () => {
+    const config = loadConfig({ MAX_STREAMS_PER_USER: '0', MAX_LIVE_STREAMS_PER_USER: '0', INGEST_OUTAGE_GRACE_SECONDS: '0', INGEST_SESSION_RETENTION_DAYS: '7' });
+    expect(config).toMatchObject({ maxStreamsPerUser: 0, maxLiveStreamsPerUser: 0, ingestOutageGraceSeconds: 0, ingestSessionRetentionDays: 7 });
+    const problems = problemsOf({ MAX_STREAMS_PER_USER: '-1', MAX_LIVE_STREAMS_PER_USER: 'many', INGEST_OUTAGE_GRACE_SECONDS: '1.5', INGEST_SESSION_RETENTION_DAYS: '0' });
+    expect(namesIn(problems)).toEqual(['INGEST_OUTAGE_GRACE_SECONDS', 'INGEST_SESSION_RETENTION_DAYS', 'MAX_LIVE_STREAMS_PER_USER', 'MAX_STREAMS_PER_USER']);
   });
 
   it('parses lists and TRUST_PROXY forms', () => {

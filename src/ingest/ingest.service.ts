@@ -72,21 +72,23 @@ export class IngestService implements OnModuleInit {
   /** A publish starts (nginx on_publish, SRS on_publish, MediaMTX runOnReady): a session opens and the stream is live. */
   async publish(adapter: SessionIngest, key: string | undefined, info: PublishInfo): Promise<IngestOutcome> {
     const outcome = isPossibleStreamKey(key) ? await this.live.open(adapter, key, info, false, adapter === 'nginx') : 'unknown';
-    if (outcome === 'allowed' && key !== undefined) this.grace.remember(adapter, info, key);
     this.recordDecision(adapter, outcome);
     return outcome;
   }
 
-  /** nginx-rtmp `on_update`; while PostgreSQL is unreachable, answered for known publishers from OutageGrace. */
-  async update(adapter: SessionIngest, key: string | undefined, info: PublishInfo): Promise<IngestOutcome> {
-    const outcome = isPossibleStreamKey(key) ? await this.checkWithGrace(adapter, key, info) : 'unknown';
+  /**
+   * nginx-rtmp `on_update` (`runningSeconds`: its `time` field). While PostgreSQL is
+   * unreachable, a publish that began before the outage goes on for the grace (OutageGrace).
+   */
+  async update(adapter: SessionIngest, key: string | undefined, info: PublishInfo, runningSeconds: number | null): Promise<IngestOutcome> {
+    const outcome = isPossibleStreamKey(key) ? await this.checkWithGrace(adapter, key, info, runningSeconds) : 'unknown';
     this.recordDecision(adapter, outcome);
     return outcome;
   }
 
-  private async checkWithGrace(adapter: SessionIngest, key: string, info: PublishInfo): Promise<IngestOutcome> {
+  private async checkWithGrace(adapter: SessionIngest, key: string, info: PublishInfo, runningSeconds: number | null): Promise<IngestOutcome> {
     if (!this.grace.shouldTryDatabase()) {
-      if (this.grace.vouchesFor(adapter, info, key)) return 'grace';
+      if (this.grace.covers(runningSeconds)) return 'grace';
       throw new ServiceUnavailableException('database unavailable, try again shortly');
     }
     let outcome: SessionOutcome;
@@ -95,12 +97,10 @@ export class IngestService implements OnModuleInit {
     } catch (error) {
       if (!isDatabaseUnavailable(error)) throw error;
       this.grace.databaseDown();
-      if (this.grace.vouchesFor(adapter, info, key)) return 'grace';
+      if (this.grace.covers(runningSeconds)) return 'grace';
       throw error;
     }
     this.grace.databaseUp();
-    if (outcome === 'allowed') this.grace.remember(adapter, info, key);
-    else this.grace.forget(adapter, info);
     return outcome;
   }
 
@@ -115,7 +115,6 @@ export class IngestService implements OnModuleInit {
    * it is kept and recorded once the database is back (LiveWindowJob), at the time it arrived.
    */
   async publishDone(adapter: SessionIngest, ref: SessionRef): Promise<void> {
-    this.grace.forget(adapter, ref);
     try {
       await this.live.close(adapter, ref);
     } catch (error) {

@@ -10,8 +10,7 @@ const WINDOWS_PER_TICK = 200;
 /**
  * A short sweep, every second on every instance: live periods whose reconnect window
  * passed end (one cheap query on a partial index of waiting periods, usually empty);
- * publish-dones deferred during a database outage are recorded; the outage memory is
- * pruned. Instances may race for the same stream: each ends it under the stream's row
+ * publish-dones deferred during a database outage are recorded. Instances may race for the same stream: each ends it under the stream's row
  * lock after checking again, so the second finds nothing to do.
  */
 @Injectable()
@@ -46,7 +45,6 @@ export class LiveWindowJob implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async tick(): Promise<void> {
-    this.grace.prune();
     try {
       await this.recordDeferred();
       await this.live.closeDueWindows(WINDOWS_PER_TICK);

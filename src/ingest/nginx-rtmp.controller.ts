@@ -9,7 +9,7 @@ import {
   ApiServiceUnavailableResponse,
 } from '@nestjs/swagger';
 import { NginxHookDto } from './dto/nginx-hook.dto.js';
-import { optionalField, requiredField, type HookBody } from './hook-fields.js';
+import { field, optionalField, requiredField, type HookBody } from './hook-fields.js';
 import { allows, REFUSAL_MESSAGES } from './ingest-decision.js';
 import { IngestController } from './ingest-secret.guard.js';
 import { IngestService, type PublishInfo } from './ingest.service.js';
@@ -47,11 +47,14 @@ export class NginxRtmpController {
     summary:
       'Every notify_update_timeout while publishing: refuse once the key was rotated, disabled, deleted or expired, or the live period ran past maxContinuousSeconds',
   })
-  @ApiOkResponse({ description: 'Still usable (a publish we had lost track of is taken up again); during a database outage, a publisher verified within INGEST_OUTAGE_GRACE_SECONDS' })
+  @ApiOkResponse({
+    description:
+      'Still usable (a publish we had lost track of is taken up again); while the database is unreachable, any publish that began before the outage, for up to INGEST_OUTAGE_GRACE_SECONDS',
+  })
   @ApiForbiddenResponse({ description: 'No longer usable: nginx drops the publisher' })
-  @ApiServiceUnavailableResponse({ description: 'Database unreachable and the publisher not known to this instance (or the grace is over)' })
+  @ApiServiceUnavailableResponse({ description: 'Database unreachable and the grace over (or 0), or the publish began during the outage' })
   async onUpdate(@Body() body: HookBody, @Ip() serverAddr: string): Promise<void> {
-    const outcome = await this.ingest.update('nginx', requiredField(body, 'name', 256), publishInfo(body, serverAddr));
+    const outcome = await this.ingest.update('nginx', requiredField(body, 'name', 256), publishInfo(body, serverAddr), runningSeconds(body));
     if (!allows(outcome)) throw new ForbiddenException(REFUSAL_MESSAGES[outcome]);
   }
 
@@ -63,6 +66,12 @@ export class NginxRtmpController {
   async onPublishDone(@Body() body: HookBody, @Ip() serverAddr: string): Promise<void> {
     await this.ingest.publishDone('nginx', publishInfo(body, serverAddr));
   }
+}
+
+/** on_update's `time`: whole seconds since the publish started (null when absent or not a number). */
+function runningSeconds(body: HookBody): number | null {
+  const time = field(body, 'time');
+  return time !== undefined && /^\d{1,10}$/.test(time) ? Number(time) : null;
 }
 
 function publishInfo(body: HookBody, serverAddr: string): PublishInfo {

@@ -4,11 +4,11 @@ import { APP_CONFIG } from '../config/config.module.js';
 import type { SessionIngest } from './publish-session.entity.js';
 import type { SessionRef } from './publish-sessions.repository.js';
 
-/** Memory bounds: one entry per publisher this instance verified, one per publish-done it could not record. */
-const MAX_VERIFIED = 200_000;
-const MAX_DEFERRED = 10_000;
 /** While the database is down, one call per interval still tries it, to notice it is back. */
 const RETRY_INTERVAL_MS = 1000;
+/** nginx reports `time` in whole seconds, and we notice an outage a little after it began. */
+const RUNNING_SLACK_SECONDS = 2;
+const MAX_DEFERRED = 10_000;
 
 export interface DeferredDone {
   ingest: SessionIngest;
@@ -18,26 +18,25 @@ export interface DeferredDone {
 }
 
 /**
- * What this instance knows when PostgreSQL is unreachable (INGEST_OUTAGE_GRACE_SECONDS).
+ * What ingest does while PostgreSQL is unreachable (INGEST_OUTAGE_GRACE_SECONDS).
  *
- * Every on_publish / on_update that the database allowed, on this instance, records
- * (server, client id, key) with the time. During an outage an on_update for a publisher
- * verified within the grace is allowed from here, so nginx does not drop a healthy
- * publisher because of us. Nothing depends on which instance handled the on_publish:
- * with on_update calls spread over instances, each instance learns each publisher at
- * its own first on_update (with two instances alternating and notify_update_timeout
- * 3 s, within ~6 s). The trade-offs: a publisher no instance verified yet (younger than
- * that), or one whose on_updates land on an instance that restarted during the outage,
- * is refused (503); a key rotated or disabled in the last moments before the outage keeps
- * publishing until the grace ends. New publishes are never allowed from memory (503).
- * A grace of 0 keeps nothing and fails closed.
+ * nginx-rtmp sends on_update only for a publish whose on_publish one of our instances
+ * answered 2xx, and its `time` field says how long that publish has been running. So an
+ * on_update during an outage for a publish that began before this instance saw the
+ * database fail was allowed by some instance: it is allowed again, for up to the grace
+ * from the outage's start, with no memory of the publisher needed. That matters: with
+ * nginx's round-robin the on_updates of one publisher may always land on one instance
+ * and switch to the other whenever another request shifts the cycle, so a per-instance
+ * memory of "verified" publishers drops the ones an instance never saw (seen in the
+ * outage suite: after 20 s behind the proxy, neither instance had seen all 10). The cost: a
+ * key rotated, disabled or expired in the last seconds before the outage keeps
+ * publishing until the grace ends. New publishes are never allowed without the
+ * database (503). A grace of 0 fails closed.
  */
 @Injectable()
 export class OutageGrace {
   private readonly logger = new Logger('IngestOutage');
   private readonly graceMs: number;
-  /** `ingest|server|client` → the key it published with and when the database last allowed it (insertion-ordered by time). */
-  private readonly verified = new Map<string, { key: string; at: number }>();
   private readonly deferred: DeferredDone[] = [];
   private downSince: number | null = null;
   private lastTry = 0;
@@ -46,27 +45,15 @@ export class OutageGrace {
     this.graceMs = config.ingestOutageGraceSeconds * 1000;
   }
 
-  /** The database allowed this publisher just now. */
-  remember(ingest: SessionIngest, ref: SessionRef, key: string): void {
-    if (this.graceMs === 0) return;
-    const id = idOf(ingest, ref);
-    this.verified.delete(id);
-    this.verified.set(id, { key, at: Date.now() });
-    if (this.verified.size > MAX_VERIFIED) this.verified.delete(this.verified.keys().next().value!);
-  }
-
-  forget(ingest: SessionIngest, ref: SessionRef): void {
-    this.verified.delete(idOf(ingest, ref));
-  }
-
-  /** Whether this publisher was verified with this key within the grace. */
-  vouchesFor(ingest: SessionIngest, ref: SessionRef, key: string): boolean {
-    const entry = this.verified.get(idOf(ingest, ref));
-    return entry !== undefined && entry.key === key && Date.now() - entry.at <= this.graceMs;
-  }
-
-  get enabled(): boolean {
-    return this.graceMs > 0;
+  /**
+   * Whether a publish that has been running `runningSeconds` (nginx's `time`) may go on
+   * without the database: the outage is within the grace, and the publish began before it.
+   */
+  covers(runningSeconds: number | null): boolean {
+    if (this.graceMs === 0 || this.downSince === null) return false;
+    const outageMs = Date.now() - this.downSince;
+    if (outageMs > this.graceMs) return false;
+    return runningSeconds === null || runningSeconds + RUNNING_SLACK_SECONDS >= outageMs / 1000;
   }
 
   /**
@@ -86,8 +73,8 @@ export class OutageGrace {
     if (this.downSince !== null) return;
     this.downSince = this.lastTry = Date.now();
     this.logger.warn(
-      this.enabled
-        ? `Database unreachable: on_update of publishers verified in the last ${this.graceMs / 1000} s is allowed from memory; new publishes get 503`
+      this.graceMs > 0
+        ? `Database unreachable: running nginx publishers are allowed for up to ${this.graceMs / 1000} s; new publishes get 503`
         : 'Database unreachable: ingest calls get 503 (INGEST_OUTAGE_GRACE_SECONDS=0)',
     );
   }
@@ -111,17 +98,4 @@ export class OutageGrace {
   putBack(items: DeferredDone[]): void {
     this.deferred.unshift(...items.slice(0, MAX_DEFERRED - this.deferred.length));
   }
-
-  /** Drops entries older than the grace (they can no longer vouch for anyone). */
-  prune(): void {
-    const oldest = Date.now() - this.graceMs;
-    for (const [id, entry] of this.verified) {
-      if (entry.at >= oldest) break;
-      this.verified.delete(id);
-    }
-  }
-}
-
-function idOf(ingest: SessionIngest, ref: SessionRef): string {
-  return `${ingest}\u0000${ref.serverAddr}\u0000${ref.clientId}`;
 }

@@ -13,11 +13,12 @@ export interface TestStream {
 export function ingestHooks(t: TestApp) {
   const secret = () => encodeURIComponent(t.config.ingestSecret);
   /** What nginx-rtmp 1.2.2 posts (seen on the wire). */
-  const nginx = (call: 'on_publish' | 'on_update' | 'on_publish_done', name: string, clientid: number | string) => {
+  /** `time`: on_update's seconds since the publish started. */
+  const nginx = (call: 'on_publish' | 'on_update' | 'on_publish_done', name: string, clientid: number | string, time = 30) => {
     const form =
       `app=live&flashver=FMLE%2F3.0&swfurl=&tcurl=rtmp%3A%2F%2F127.0.0.1%3A1935%2Flive&pageurl=&addr=203.0.113.7` +
       `&clientid=${clientid}&call=${call === 'on_publish' ? 'publish' : call === 'on_update' ? 'update_publish' : 'publish_done'}` +
-      `&name=${encodeURIComponent(name)}&type=live${call === 'on_update' ? '&time=30&timestamp=30000' : ''}`;
+      `&name=${encodeURIComponent(name)}&type=live${call === 'on_update' ? `&time=${time}&timestamp=${time * 1000}` : ''}`;
     return t.http().post(`/api/v1/ingest/nginx/${call}?secret=${secret()}`).type('form').send(form);
   };
   /** SRS 5 http_hooks JSON. */

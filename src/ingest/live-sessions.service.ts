@@ -74,7 +74,8 @@ export class LiveSessions {
    * maxContinuousSeconds; otherwise the session ends here and nginx drops the publisher.
    */
   async check(ingest: SessionIngest, key: string, info: PublishInfo): Promise<SessionOutcome> {
-    const session = await this.sessions.touch(ingest, info);
+    // A quarter of the quiet timeout: a session updated as often as the README asks never looks quiet.
+    const session = await this.sessions.touch(ingest, info, this.config.ingestSessionTimeoutSeconds / 4);
     if (!session) return this.open(ingest, key, info, true, true);
     const state = await this.streams.keyStateOf(session.streamId, key);
     // Another key than the session's: rotated since (the old key is refused), or nginx restarted

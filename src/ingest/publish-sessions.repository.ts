@@ -93,14 +93,22 @@ export class PublishSessionsRepository {
     return rows.length > 0;
   }
 
-  /** The open session a server's client id names, marked as seen now. */
-  async touch(ingest: SessionIngest, ref: SessionRef): Promise<{ id: string; streamId: number } | null> {
+  /**
+   * The open session a server's client id names, marked as seen now when its last_seen_at is
+   * older than `refreshAfterSeconds`. A fresh session is only read: no row lock and no WAL
+   * flush on the commit of nginx's most frequent call (the sweep's resolution is minutes).
+   */
+  async touch(ingest: SessionIngest, ref: SessionRef, refreshAfterSeconds: number): Promise<{ id: string; streamId: number } | null> {
     const { rows } = await this.sql.query<{ id: string; streamId: number }>(
       'session_touch',
-      `UPDATE publish_sessions SET last_seen_at = now()
-       WHERE ingest = $1 AND server_addr = $2 AND client_id = $3 AND ended_at IS NULL
-       RETURNING id, stream_id AS "streamId"`,
-      [ingest, ref.serverAddr, ref.clientId],
+      `WITH s AS (
+         SELECT id, stream_id, last_seen_at < now() - make_interval(secs => $4) AS stale
+         FROM publish_sessions WHERE ingest = $1 AND server_addr = $2 AND client_id = $3 AND ended_at IS NULL
+       ), touched AS (
+         UPDATE publish_sessions p SET last_seen_at = now() FROM s WHERE p.id = s.id AND s.stale AND p.ended_at IS NULL RETURNING p.id
+       )
+       SELECT id, stream_id AS "streamId" FROM s`,
+      [ingest, ref.serverAddr, ref.clientId, refreshAfterSeconds],
     );
     return rows[0] ?? null;
   }

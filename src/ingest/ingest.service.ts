@@ -15,6 +15,13 @@ import type { PublishInfo, SessionRef } from './publish-sessions.repository.js';
 
 export type { PublishInfo, SessionRef } from './publish-sessions.repository.js';
 
+/**
+ * How long on_update waits for the database before treating it as unreachable (when the
+ * grace is on): nginx drops the publisher if the hook does not answer within its netcall
+ * timeout (7 s), which a hung server's connect and query timeouts could otherwise exceed.
+ */
+const UPDATE_DEADLINE_MS = 3000;
+
 export type KeyDecision = { outcome: 'allowed'; stream: KeyLookupDto } | { outcome: Exclude<SessionOutcome, 'allowed' | 'max_duration'> };
 
 /**
@@ -93,9 +100,10 @@ export class IngestService implements OnModuleInit {
     }
     let outcome: SessionOutcome;
     try {
-      outcome = await this.live.check(adapter, key, info);
+      const check = this.live.check(adapter, key, info);
+      outcome = this.grace.enabled ? await withDeadline(check, UPDATE_DEADLINE_MS) : await check;
     } catch (error) {
-      if (!isDatabaseUnavailable(error)) throw error;
+      if (!isDatabaseUnavailable(error) && !(error instanceof DeadlineExceeded)) throw error;
       this.grace.databaseDown();
       if (this.grace.covers(runningSeconds)) return 'grace';
       throw error;
@@ -122,4 +130,16 @@ export class IngestService implements OnModuleInit {
       throw error;
     }
   }
+}
+
+class DeadlineExceeded extends Error {}
+
+/** `work`, or a DeadlineExceeded after `ms` (the work goes on; its late result or error is dropped). */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineExceeded('database did not answer in time')), ms);
+  });
+  work.catch(() => undefined);
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }

@@ -45,6 +45,10 @@ export class OutageGrace {
     this.graceMs = config.ingestOutageGraceSeconds * 1000;
   }
 
+  get enabled(): boolean {
+    return this.graceMs > 0;
+  }
+
   /**
    * Whether a publish that has been running `runningSeconds` (nginx's `time`) may go on
    * without the database: the outage is within the grace, and the publish began before it.

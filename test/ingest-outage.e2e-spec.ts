@@ -212,7 +212,7 @@ describeWithTools('ingest through a PostgreSQL outage', ['initdb', 'pg_ctl', 'ng
     }, 90_000);
 
     it('a hung PostgreSQL (frozen): on_update of a running publish is answered within 3 s, the next ones at once', async () => {
-      // The default timeouts (2 s for a connection, 5 s + 1 s for a query) would outlast nginx's 7 s netcall timeout.
+      // The default timeouts (2 s for a pool slot, 2 s to connect, 5 s + 1 s for a query) can outlast nginx's 10 s netcall timeout.
       const d = await startTestApp({ listen: true, env: { DATABASE_URL: cluster.url('grace'), MIGRATIONS_RUN: 'false', MAX_LIVE_STREAMS_PER_USER: '0' } });
       try {
         const stream = await ownerStreams(d, await createUser(d)).create();

@@ -18,7 +18,7 @@ export type { PublishInfo, SessionRef } from './publish-sessions.repository.js';
 /**
  * How long on_update waits for the database before treating it as unreachable (when the
  * grace is on): nginx drops the publisher if the hook does not answer within its netcall
- * timeout (7 s), which a hung server's connect and query timeouts could otherwise exceed.
+ * timeout (10 s), which a hung server's pool, connect and query timeouts together can exceed.
  */
 const UPDATE_DEADLINE_MS = 3000;
 

@@ -29,4 +29,15 @@ describe('accounts: OpenAPI description', () => {
     expect(Object.keys(schemas.SessionResponse.properties).sort()).toEqual(['accessToken', 'expiresIn', 'refreshToken', 'tokenType', 'user']);
     expect(Object.keys(schemas.CreateUserDto.properties).sort()).toEqual(['email', 'firstName', 'lastName', 'password', 'username']);
   });
+
+  it('describes ids as integers (SERIAL), in bodies and in paths', () => {
+    const document = SwaggerModule.createDocument(t.app, new DocumentBuilder().addBearerAuth().build());
+    const schemas = document.components?.schemas as Record<string, { properties: Record<string, { type?: string }> }>;
+    expect(schemas.UserResponse.properties.id.type).toBe('integer');
+    expect(schemas.StreamDto.properties.id.type).toBe('integer');
+    expect(schemas.StreamDto.properties.userId.type).toBe('integer');
+    expect(schemas.KeyLookupDto.properties.streamId.type).toBe('integer');
+    const parameter = document.paths['/api/v1/streams/{id}'].get?.parameters?.find((p) => 'name' in p && p.name === 'id') as { schema?: { type?: string } };
+    expect(parameter.schema?.type).toBe('integer');
+  });
 });

@@ -15,7 +15,7 @@ import { IngestService, type PublishInfo } from './ingest.service.js';
  * a publish that became ready opens a session and marks the stream live; not ready
  * any more ends it. MediaMTX ignores their answers, so the auth hook stays the gate.
  */
-@IngestController('mediamtx', 'ingest/mediamtx', 'in authHTTPAddress and the runOnReady / runOnNotReady URLs of mediamtx.yml')
+@IngestController('mediamtx', 'ingest/mediamtx', { hint: 'in authHTTPAddress and the runOnReady / runOnNotReady URLs of mediamtx.yml', required: false })
 export class MediaMtxController {
   constructor(private readonly ingest: IngestService) {}
 

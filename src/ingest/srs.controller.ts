@@ -15,7 +15,7 @@ const SRS_OK = '0';
  * lost; without HLS a session ends only at on_unpublish.
  */
 @ApiBadRequestResponse({ description: 'No stream or client_id' })
-@IngestController('srs', 'ingest/srs', 'in the hook URLs of srs.conf')
+@IngestController('srs', 'ingest/srs', { hint: 'in the hook URLs of srs.conf', required: false })
 export class SrsController {
   constructor(private readonly ingest: IngestService) {}
 

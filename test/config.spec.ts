@@ -36,6 +36,10 @@ describe('configuration', () => {
       authAccountRateLimitPer15Minutes: 20,
       streamDefaultTtlSeconds: 604_800,
       streamSweepIntervalSeconds: 60,
+      maxStreamsPerUser: 100,
+      maxLiveStreamsPerUser: 5,
+      ingestOutageGraceSeconds: 300,
+      ingestSessionRetentionDays: 30,
       logLevel: 'info',
       corsOrigins: [],
       trustProxy: false,
@@ -72,6 +76,13 @@ describe('configuration', () => {
     expect(config).toMatchObject({ authAccountRateLimitPer15Minutes: 0, bcryptMaxQueue: 0, jwtRefreshAbsoluteTtlSeconds: 5 });
     const problems = problemsOf({ AUTH_ACCOUNT_RATE_LIMIT_PER_15_MINUTES: '-1', BCRYPT_MAX_QUEUE: 'many', JWT_REFRESH_ABSOLUTE_TTL_SECONDS: '4' });
     expect(namesIn(problems)).toEqual(['AUTH_ACCOUNT_RATE_LIMIT_PER_15_MINUTES', 'BCRYPT_MAX_QUEUE', 'JWT_REFRESH_ABSOLUTE_TTL_SECONDS']);
+  });
+
+  it('takes 0 for "no limit" and "fail closed" on the live ingest settings, and names bad ones', () => {
+    const config = loadConfig({ MAX_STREAMS_PER_USER: '0', MAX_LIVE_STREAMS_PER_USER: '0', INGEST_OUTAGE_GRACE_SECONDS: '0', INGEST_SESSION_RETENTION_DAYS: '7' });
+    expect(config).toMatchObject({ maxStreamsPerUser: 0, maxLiveStreamsPerUser: 0, ingestOutageGraceSeconds: 0, ingestSessionRetentionDays: 7 });
+    const problems = problemsOf({ MAX_STREAMS_PER_USER: '-1', MAX_LIVE_STREAMS_PER_USER: 'many', INGEST_OUTAGE_GRACE_SECONDS: '1.5', INGEST_SESSION_RETENTION_DAYS: '0' });
+    expect(namesIn(problems)).toEqual(['INGEST_OUTAGE_GRACE_SECONDS', 'INGEST_SESSION_RETENTION_DAYS', 'MAX_LIVE_STREAMS_PER_USER', 'MAX_STREAMS_PER_USER']);
   });
 
   it('parses lists and TRUST_PROXY forms', () => {

@@ -22,7 +22,8 @@ describe('database monitoring in /metrics (statement durations, connections, siz
     return scrape();
   };
   const newStream = async (): Promise<{ id: string; streamKey: string }> =>
-    (await t.http().post('/api/v1/streams').set(owner.auth).send({}).expect(201)).body;
+    // No reconnect window: a stream is active again as soon as its publish is done.
+    (await t.http().post('/api/v1/streams').set(owner.auth).send({ reconnectWindowSeconds: 0 }).expect(201)).body;
 
   beforeAll(async () => {
     t = await startTestApp();

@@ -40,6 +40,13 @@ export interface AppConfig {
   streamSweepIntervalSeconds: number;
   /** An nginx-rtmp publish session without `on_update` for this long is closed by the sweep. */
   ingestSessionTimeoutSeconds: number;
+  // ---- live ingest limits and resilience (0 = no limit) ----
+  maxStreamsPerUser: number;
+  maxLiveStreamsPerUser: number;
+  /** How long publishers verified before a database outage keep publishing through it; 0 = fail closed. */
+  ingestOutageGraceSeconds: number;
+  /** Ended publish sessions (they hold encoder addresses) are deleted after this many days. */
+  ingestSessionRetentionDays: number;
   logLevel: string;
   corsOrigins: string[];
   trustProxy: boolean | number | string[];
@@ -201,6 +208,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     streamSweepIntervalSeconds: int('STREAM_SWEEP_INTERVAL_SECONDS', 60, 1, 86_400),
     // nginx-rtmp sends on_update every notify_update_timeout (30 s by default): four missed updates.
     ingestSessionTimeoutSeconds: int('INGEST_SESSION_TIMEOUT_SECONDS', 120, 10, 86_400),
+    maxStreamsPerUser: int('MAX_STREAMS_PER_USER', 100, 0, 1_000_000),
+    maxLiveStreamsPerUser: int('MAX_LIVE_STREAMS_PER_USER', 5, 0, 1_000_000),
+    ingestOutageGraceSeconds: int('INGEST_OUTAGE_GRACE_SECONDS', 300, 0, 86_400),
+    ingestSessionRetentionDays: int('INGEST_SESSION_RETENTION_DAYS', 30, 1, 3650),
     logLevel,
     corsOrigins,
     trustProxy: parseTrustProxy(raw('TRUST_PROXY'), problems),

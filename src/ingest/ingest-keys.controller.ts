@@ -17,7 +17,7 @@ export class IngestKeysController {
   @Get(':streamKey')
   @ApiOperation({ summary: 'May this key publish? For custom ingest servers' })
   @ApiOkResponse({ type: KeyLookupDto, description: 'Usable key' })
-  @ApiForbiddenResponse({ type: KeyRefusalDto, description: 'Disabled or expired stream' })
+  @ApiForbiddenResponse({ type: KeyRefusalDto, description: 'Disabled or expired stream, or its owner at the live limit' })
   @ApiNotFoundResponse({ description: 'Unknown key' })
   async lookup(@Param('streamKey') streamKey: string): Promise<KeyLookupDto> {
     const decision = await this.ingest.lookup('keys', streamKey);

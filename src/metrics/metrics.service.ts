@@ -8,8 +8,11 @@ import { ReadReplica, replicaName } from '../database/read-replica.service.js';
 import { postgresPools } from '../database/sql.js';
 import { observeStatements } from '../database/statement-timing.js';
 
-/** What the ingest decision said about a key, as counted in streamly_ingest_decisions_total. */
-export const INGEST_OUTCOMES = ['allowed', 'unknown', 'disabled', 'expired', 'unauthorized'] as const;
+/**
+ * What the ingest decision said about a key, as counted in streamly_ingest_decisions_total.
+ * `grace`: allowed from memory while PostgreSQL was unreachable (INGEST_OUTAGE_GRACE_SECONDS).
+ */
+export const INGEST_OUTCOMES = ['allowed', 'unknown', 'disabled', 'expired', 'unauthorized', 'live_limit', 'max_duration', 'grace'] as const;
 export type IngestOutcome = (typeof INGEST_OUTCOMES)[number];
 
 /** The route label of requests that matched no route (their raw URLs never become labels). */

@@ -1,6 +1,6 @@
-// ESLint flat config: typescript-eslint's type-checked rules, Prettier owns formatting,
-// and the import directions of the house (docs/architecture: "Which way imports point")
-// enforced by eslint-plugin-boundaries. `npm run lint` runs it; `npm run lint:fix` fixes what it can.
+// ESLint flat config: typescript-eslint's type-checked rules, Prettier owns formatting, and
+// eslint-plugin-boundaries enforces the import directions of the architecture notes ("Which way
+// imports point"; the rules in words: docs/development.md). `npm run lint`, `npm run lint:fix`.
 import js from '@eslint/js';
 import prettier from 'eslint-config-prettier';
 import boundaries from 'eslint-plugin-boundaries';
@@ -72,15 +72,16 @@ export default defineConfig(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
-      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+      '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/consistent-type-imports': [
         'error',
-        // Nest reads constructor parameter types at run time (emitDecoratorMetadata): an injected
-        // class imported with `import type` silently becomes `Object` and injection fails.
+        // Files with decorators are skipped (the rule reads emitDecoratorMetadata from tsconfig):
+        // Nest reads constructor parameter types at run time, and an injected class imported
+        // with `import type` would become `Object`.
         { prefer: 'type-imports', fixStyle: 'inline-type-imports', disallowTypeAnnotations: false },
       ],
       // `_name` marks a parameter kept for its position (Nest and Fastify handler signatures).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
   // Plain JavaScript (this file, scripts, jest setup): no type information.

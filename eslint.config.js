@@ -61,7 +61,7 @@ const boundariesConfig = {
 };
 
 export default defineConfig(
-  { ignores: ['dist/**', 'coverage/**', '.data/**', 'node_modules/**', 'clients/typescript/schema.ts', 'bench/results/**'] },
+  { ignores: ['**/dist/**', 'coverage/**', '.data/**', 'node_modules/**', 'clients/typescript/schema.ts', 'bench/results/**'] },
   js.configs.recommended,
   tseslint.configs.recommendedTypeChecked,
   {

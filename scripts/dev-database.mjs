@@ -10,7 +10,14 @@ const dataDir = join(loadConfig().dataDir, 'postgres');
 if (!existsSync(join(dataDir, 'PG_VERSION'))) console.log(`[dev] first run: creating the PostgreSQL cluster in ${dataDir}`);
 let database;
 try {
-  database = await startEmbeddedPostgres({ dataDir, persistent: true });
+  database = await startEmbeddedPostgres({
+    dataDir,
+    persistent: true,
+    onUnexpectedExit: (message) => {
+      console.error(`[dev] ${message}`);
+      process.exit(1); // scripts/dev.mjs reports it
+    },
+  });
 } catch (error) {
   console.error(`[dev] embedded PostgreSQL in ${dataDir}: ${error?.message ?? error}`);
   process.exit(1);

@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
 import { ConfigError, loadConfig } from '../src/config/app-config.js';
 
 const namesIn = (problems: string[]) => problems.map((p) => p.split(' ')[0]).sort();
@@ -69,5 +72,100 @@ describe('configuration', () => {
     expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
     expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
     expect(problemsOf({ TRUST_PROXY: 'everyone' })[0]).toMatch(/^TRUST_PROXY/);
+  });
+
+  describe('secrets in production', () => {
+    const strong = () => randomBytes(32).toString('base64url');
+    const production = (secrets: Record<string, string> = {}) => ({
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://app:pw@db/streamly',
+      JWT_SECRET: strong(),
+      INGEST_SECRET: strong(),
+      ...secrets,
+    });
+
+    it('accepts random values of 32 bytes or more in the forms the docs suggest (hex, base64, base64url)', () => {
+      for (let i = 0; i < 200; i++) {
+        const env = production({
+          JWT_SECRET: randomBytes(16).toString('hex'),
+          INGEST_SECRET: randomBytes(48).toString('base64'),
+          WEBHOOK_URL: 'https://hooks.example.net/streamly',
+          WEBHOOK_SECRET: randomBytes(24).toString('base64'),
+        });
+        expect(problemsOf(env)).toEqual([]);
+      }
+    });
+
+    it.each(['JWT_SECRET', 'INGEST_SECRET', 'WEBHOOK_SECRET'])('%s: low-entropy values stop the start, naming the variable and not the value', (name) => {
+      const weak = [
+        'a'.repeat(40),
+        'passwordpasswordpasswordpassword1',
+        'abcabcabcabcabcabcabcabcabcabcabcabc',
+        '0123456789abcdef0123456789abcdef',
+        'abcdefghijklmnopqrstuvwxyz0123456789',
+        '12345678901234567890123456789012',
+      ];
+      for (const value of weak) {
+        const problems = problemsOf(production({ WEBHOOK_URL: 'https://hooks.example.net/x', WEBHOOK_SECRET: strong(), [name]: value }));
+        expect(namesIn(problems)).toEqual([name]);
+        expect(problems[0]).toMatch(/entropy/);
+        expect(problems.join()).not.toContain(value);
+      }
+    });
+
+    it('refuses the same value for two secrets: each variable that repeats an earlier one is named', () => {
+      const shared = strong();
+      expect(problemsOf(production({ JWT_SECRET: shared, INGEST_SECRET: shared }))).toEqual(['INGEST_SECRET must differ from JWT_SECRET']);
+      expect(problemsOf(production({ WEBHOOK_URL: 'https://h.example.net/', WEBHOOK_SECRET: shared, INGEST_SECRET: shared }))).toEqual([
+        'WEBHOOK_SECRET must differ from INGEST_SECRET',
+      ]);
+    });
+
+    it('refuses every secret value written in secret.example.yaml, the README and the compose file', () => {
+      const placeholders = new Set<string>();
+      for (const doc of parseAllDocuments(readFileSync('deploy/kubernetes/secret.example.yaml', 'utf8'))) {
+        const data = (doc.toJS() as { stringData?: Record<string, string> }).stringData ?? {};
+        for (const [key, value] of Object.entries(data)) if (key.endsWith('-secret')) placeholders.add(value);
+      }
+      expect(placeholders.size).toBeGreaterThan(0);
+      for (const file of ['README.md', 'docker-compose.yml', 'docs/operations.md']) {
+        const text = readFileSync(file, 'utf8');
+        // JWT_SECRET=value, INGEST_SECRET: value, ?secret=<INGEST_SECRET> ...
+        for (const match of text.matchAll(/(?:[A-Z]+_SECRET|secret)\s*[=:]\s*["']?([^\s"';&]+)/g)) placeholders.add(match[1]);
+      }
+      for (const value of placeholders) {
+        for (const name of ['JWT_SECRET', 'INGEST_SECRET', 'WEBHOOK_SECRET']) {
+          const problems = problemsOf(production({ WEBHOOK_URL: 'https://h.example.net/', WEBHOOK_SECRET: strong(), [name]: value }));
+          expect({ value, names: namesIn(problems) }).toEqual({ value, names: [name] });
+        }
+      }
+    });
+
+    it('outside production only the length is checked (development secrets are generated anyway)', () => {
+      expect(problemsOf({ JWT_SECRET: 'a'.repeat(32), INGEST_SECRET: 'a'.repeat(32) })).toEqual([]);
+    });
+  });
+
+  describe('WEBHOOK_URL and WEBHOOK_SECRET', () => {
+    it('are optional, and WEBHOOK_URL needs a WEBHOOK_SECRET of at least 32 bytes', () => {
+      expect(loadConfig({})).toMatchObject({ webhookUrl: undefined, webhookSecret: undefined });
+      expect(problemsOf({ WEBHOOK_URL: 'https://hooks.example.net/streamly' })).toEqual(['WEBHOOK_SECRET is required when WEBHOOK_URL is set']);
+      expect(problemsOf({ WEBHOOK_URL: 'https://hooks.example.net/streamly', WEBHOOK_SECRET: 'short' })).toEqual(['WEBHOOK_SECRET must be at least 32 bytes long']);
+      const secret = randomBytes(32).toString('hex');
+      expect(loadConfig({ WEBHOOK_URL: 'https://hooks.example.net/streamly', WEBHOOK_SECRET: secret })).toMatchObject({
+        webhookUrl: 'https://hooks.example.net/streamly',
+        webhookSecret: secret,
+      });
+    });
+
+    it('WEBHOOK_URL must be http(s), and a bad one is not echoed (it may hold credentials)', () => {
+      const problems = problemsOf({ WEBHOOK_URL: 'ftp://user:pa55word@host/x', WEBHOOK_SECRET: randomBytes(32).toString('hex') });
+      expect(problems).toEqual(['WEBHOOK_URL must be an http:// or https:// URL']);
+    });
+  });
+
+  it('tools that only touch the database (migrations) neither read nor require the secrets', () => {
+    const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://m:pw@db/streamly', JWT_SECRET: 'weak' }, { secrets: false });
+    expect(config).toMatchObject({ jwtSecret: undefined, ingestSecret: undefined, webhookSecret: undefined });
   });
 });

@@ -102,10 +102,15 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
       expect(res.status).toBe(401);
     });
 
-    it('works as a Bearer header and as ?secret=', async () => {
+    it('works as a Bearer header everywhere, and as ?secret= only on the hook routes of servers that cannot send a header', async () => {
       const stream = await newStream();
       await t.http().get(`/api/v1/ingest/keys/${stream.streamKey}`).set('Authorization', `Bearer ${secret}`).expect(200);
-      await t.http().get(`/api/v1/ingest/keys/${stream.streamKey}?secret=${encodeURIComponent(secret)}`).expect(200);
+      const inUrl = await t.http().get(`/api/v1/ingest/keys/${stream.streamKey}?secret=${encodeURIComponent(secret)}`);
+      expect(inUrl.status).toBe(401);
+      expect(inUrl.body).toEqual({ statusCode: 401, message: 'missing or invalid ingest secret', error: 'Unauthorized' });
+      await nginx('on_publish', stream.streamKey, 1).expect(200);
+      await mediamtx({ action: 'publish', path: `live/${stream.streamKey}` }).expect(200);
+      await srs('on_unpublish', stream.streamKey, 'c1').expect(200);
     });
   });
 

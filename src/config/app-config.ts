@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { secretWeakness } from './secret-strength.js';
 
 /** Everything the app reads from the environment, parsed and validated once at startup. */
 export interface AppConfig {
@@ -22,6 +23,9 @@ export interface AppConfig {
   jwtAccessTtlSeconds: number;
   jwtRefreshTtlSeconds: number;
   ingestSecret: string | undefined;
+  /** The operator endpoint that receives every webhook event, and its signing secret (both optional). */
+  webhookUrl: string | undefined;
+  webhookSecret: string | undefined;
   bcryptCost: number;
   /** libuv's thread pool size (its own variable, read here so it is validated and visible); bcrypt runs there. */
   uvThreadPoolSize: number;
@@ -54,11 +58,21 @@ export class ConfigError extends Error {
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+export interface LoadOptions {
+  /**
+   * false: JWT_SECRET, INGEST_SECRET and WEBHOOK_SECRET are neither read nor required
+   * (they stay undefined). For tools that only touch the database, such as the migration
+   * Job: least privilege, so their environment need not hold the app's secrets.
+   */
+  secrets?: boolean;
+}
+
 /**
  * Parses the environment. Collects every problem before failing, so an operator
  * fixes all bad variables in one go; each message starts with the variable's name.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): AppConfig {
+  const withSecrets = options.secrets ?? true;
   const problems: string[] = [];
   const raw = (name: string): string | undefined => {
     const value = env[name];
@@ -112,15 +126,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const replicaUrls = list('DATABASE_REPLICA_URLS').map((url) => postgresUrl('DATABASE_REPLICA_URLS', url));
 
-  const secret = (name: string): string | undefined => {
-    const value = raw(name);
+  // Messages name the variable, never its value.
+  const secret = (name: string, required: boolean): string | undefined => {
+    const value = withSecrets ? raw(name) : undefined;
     if (value === undefined) {
-      if (production) problems.push(`${name} is required when NODE_ENV=production`);
+      if (withSecrets && required) problems.push(`${name} is required when ${name === 'WEBHOOK_SECRET' ? 'WEBHOOK_URL is set' : 'NODE_ENV=production'}`);
       return undefined;
     }
     if (Buffer.byteLength(value, 'utf8') < 32) problems.push(`${name} must be at least 32 bytes long`);
+    else if (production) {
+      const weakness = secretWeakness(value);
+      if (weakness) problems.push(`${name} ${weakness}: generate one with \`openssl rand -base64 48\``);
+    }
     return value;
   };
+  const jwtSecret = secret('JWT_SECRET', production);
+  const ingestSecret = secret('INGEST_SECRET', production);
+  const webhookUrl = raw('WEBHOOK_URL');
+  if (webhookUrl !== undefined && !/^https?:$/.test(parseUrl(webhookUrl)?.protocol ?? '')) {
+    // Never echo the value: it may carry credentials.
+    problems.push('WEBHOOK_URL must be an http:// or https:// URL');
+  }
+  const webhookSecret = secret('WEBHOOK_SECRET', webhookUrl !== undefined);
+  if (production) {
+    // One leaked secret must not open the others: each signs or guards something different.
+    const named = [['JWT_SECRET', jwtSecret], ['INGEST_SECRET', ingestSecret], ['WEBHOOK_SECRET', webhookSecret]] as const;
+    named.forEach(([name, value], i) => {
+      const same = named.slice(0, i).find(([, other]) => value !== undefined && other === value);
+      if (same) problems.push(`${name} must differ from ${same[0]}`);
+    });
+  }
 
   const bcryptCost = int('BCRYPT_COST', 12, nodeEnv === 'test' ? 4 : 10, 31);
 
@@ -143,10 +178,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dbStatementTimeoutMs: int('DB_STATEMENT_TIMEOUT_MS', 5000, 100, 3_600_000),
     dbPgBouncer: bool('DB_PGBOUNCER', false),
     migrationsRun: bool('MIGRATIONS_RUN', true),
-    jwtSecret: secret('JWT_SECRET'),
+    jwtSecret,
     jwtAccessTtlSeconds: int('JWT_ACCESS_TTL_SECONDS', 900, 10, 86_400),
     jwtRefreshTtlSeconds: int('JWT_REFRESH_TTL_SECONDS', 2_592_000, 60, 31_536_000),
-    ingestSecret: secret('INGEST_SECRET'),
+    ingestSecret,
+    webhookUrl,
+    webhookSecret,
     bcryptCost,
     uvThreadPoolSize: int('UV_THREADPOOL_SIZE', 4, 1, 1024),
     authRateLimitPerMinute: int('AUTH_RATE_LIMIT_PER_MINUTE', 10, 0, 1_000_000),
@@ -169,6 +206,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function parseUrl(value: string): URL | undefined {
+  try {
+    return new URL(value);
+  } catch {
+    return undefined;
+  }
 }
 
 function parseTrustProxy(value: string | undefined, problems: string[]): boolean | number | string[] {

@@ -10,7 +10,7 @@ import { REFUSAL_MESSAGES } from './ingest-decision.js';
 import { IngestController } from './ingest-secret.guard.js';
 import { IngestService } from './ingest.service.js';
 
-@IngestController('keys', 'ingest/keys', 'for callers that cannot send a header')
+@IngestController('keys', 'ingest/keys')
 export class IngestKeysController {
   constructor(private readonly ingest: IngestService) {}
 

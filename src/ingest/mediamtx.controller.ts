@@ -12,7 +12,7 @@ import { IngestService } from './ingest.service.js';
  * pprof are never opened through this hook. This hook has no matching "publish
  * ended" call, so MediaMTX publishes are checked, not tracked as live sessions.
  */
-@IngestController('mediamtx', 'ingest/mediamtx', 'in authHTTPAddress of mediamtx.yml')
+@IngestController('mediamtx', 'ingest/mediamtx', { hint: 'in authHTTPAddress of mediamtx.yml', required: false })
 export class MediaMtxController {
   constructor(private readonly ingest: IngestService) {}
 

@@ -23,7 +23,7 @@ import { IngestService, type PublishInfo } from './ingest.service.js';
  */
 @ApiConsumes('application/x-www-form-urlencoded')
 @ApiBadRequestResponse({ description: 'No name or clientid' })
-@IngestController('nginx', 'ingest/nginx', 'in the hook URL of nginx.conf', true)
+@IngestController('nginx', 'ingest/nginx', { hint: 'in the hook URL of nginx.conf', required: true })
 export class NginxRtmpController {
   constructor(private readonly ingest: IngestService) {}
 

@@ -10,7 +10,7 @@ const SRS_OK = '0';
 
 /** SRS `http_hooks` on_publish / on_unpublish (JSON; the key is `stream`). */
 @ApiBadRequestResponse({ description: 'No stream or client_id' })
-@IngestController('srs', 'ingest/srs', 'in the hook URLs of srs.conf')
+@IngestController('srs', 'ingest/srs', { hint: 'in the hook URLs of srs.conf', required: false })
 export class SrsController {
   constructor(private readonly ingest: IngestService) {}
 

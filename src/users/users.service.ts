@@ -49,13 +49,14 @@ export class UsersService {
   }
 
   findById(id: number): Promise<User | null> {
-    return this.users.findOneBy({ id });
+    return this.users.findOne({ where: { id }, comment: 'user_get' });
   }
 
   /** Case-insensitive, served by the lower(username) unique index. */
   findByUsername(username: string): Promise<User | null> {
     return this.users
       .createQueryBuilder('user')
+      .comment('user_profile')
       .where('lower(user.username) = :username', { username: username.toLowerCase() })
       .getOne();
   }
@@ -65,7 +66,7 @@ export class UsersService {
    * (older services stored emails as typed); returns the hash apart from the user.
    */
   async findCredentials(login: string): Promise<{ user: User; passwordHash: string } | null> {
-    const query = this.users.createQueryBuilder('user').addSelect('user.passwordHash');
+    const query = this.users.createQueryBuilder('user').comment('login').addSelect('user.passwordHash');
     const column = login.includes('@') ? 'lower(user.email)' : 'lower(user.username)';
     const found = await query.where(`${column} = :login`, { login: login.toLowerCase() }).getOne();
     if (!found) return null;

@@ -602,7 +602,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Prometheus text format: process, HTTP, database pool and ingest metrics */
+            /** @description Prometheus text format: process, HTTP, ingest, database (pool, statements, connections, sizes, replicas) and platform metrics */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1605,10 +1605,7 @@ export interface operations {
     };
     IngestKeysController_lookup: {
         parameters: {
-            query?: {
-                /** @description INGEST_SECRET, for callers that cannot send a header */
-                secret?: unknown;
-            };
+            query?: never;
             header?: never;
             path: {
                 streamKey: string;

@@ -280,7 +280,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Every notify_update_timeout while publishing: refuse once the key was rotated, disabled, deleted or expired */
+        /** Every notify_update_timeout while publishing: refuse once the key was rotated, disabled, deleted or expired, or the live period ran past maxContinuousSeconds */
         post: operations["NginxRtmpController_onUpdate"];
         delete?: never;
         options?: never;
@@ -297,7 +297,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** A publisher left: end its session; the stream is active again unless another session is open */
+        /** A publisher left: end its session; once no session is open and the reconnect window passed, the stream is active again */
         post: operations["NginxRtmpController_onPublishDone"];
         delete?: never;
         options?: never;
@@ -316,6 +316,40 @@ export interface paths {
         put?: never;
         /** publish: the last segment of path is the key; read/playback: allowed; api/metrics/pprof: denied */
         post: operations["MediaMtxController_auth"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ingest/mediamtx/on_ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** runOnReady: a publish is ready; its session opens and the stream is live */
+        post: operations["MediaMtxController_onReady"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ingest/mediamtx/on_not_ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** runOnNotReady: the publish ended; once no session is open and the reconnect window passed, the stream is active */
+        post: operations["MediaMtxController_onNotReady"];
         delete?: never;
         options?: never;
         head?: never;
@@ -350,6 +384,23 @@ export interface paths {
         put?: never;
         /** End the session; the stream is active again unless another session is open */
         post: operations["SrsController_onUnpublish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ingest/srs/on_hls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Heartbeat of a publish (one per HLS segment): keeps its session open; a publish we had lost track of is taken up again */
+        post: operations["SrsController_onHls"];
         delete?: never;
         options?: never;
         head?: never;
@@ -470,6 +521,16 @@ export interface components {
              * @example 86400
              */
             expiresInSeconds?: number;
+            /**
+             * @description After the last publisher leaves, the stream stays live this long; a publish within it continues the same live period
+             * @default 60
+             */
+            reconnectWindowSeconds: number;
+            /**
+             * @description A live period longer than this is cut off (nginx-rtmp: at the next on_update); the key may publish again afterwards
+             * @default 43200
+             */
+            maxContinuousSeconds: number;
         };
         StreamDto: {
             /** @example 42 */
@@ -498,6 +559,16 @@ export interface components {
             updatedAt: string | null;
             /** Format: date-time */
             expiresAt: string;
+            /**
+             * @description Seconds the stream stays live after the last publisher left
+             * @example 60
+             */
+            reconnectWindowSeconds: number;
+            /**
+             * @description Longest live period before it is cut off
+             * @example 43200
+             */
+            maxContinuousSeconds: number;
         };
         StreamPageDto: {
             items: components["schemas"]["StreamDto"][];
@@ -516,6 +587,16 @@ export interface components {
              * @example 2030-01-01T00:00:00Z
              */
             expiresAt?: string;
+            /**
+             * @description After the last publisher leaves, the stream stays live this long; a publish within it continues the same live period
+             * @default 60
+             */
+            reconnectWindowSeconds: number;
+            /**
+             * @description A live period longer than this is cut off (nginx-rtmp: at the next on_update); the key may publish again afterwards
+             * @default 43200
+             */
+            maxContinuousSeconds: number;
         };
         KeyLookupDto: {
             /** @example 42 */
@@ -535,8 +616,11 @@ export interface components {
             message: string;
             /** @example Forbidden */
             error: string;
-            /** @enum {string} */
-            reason: "disabled" | "expired";
+            /**
+             * @description `live_limit`: the owner already has MAX_LIVE_STREAMS_PER_USER other streams live
+             * @enum {string}
+             */
+            reason: "disabled" | "expired" | "live_limit";
         };
         NginxHookDto: {
             /** @description The stream key (the last part of rtmp://host/app/<name>) */
@@ -550,6 +634,8 @@ export interface components {
              * @enum {string}
              */
             call?: "publish" | "update_publish" | "publish_done";
+            /** @description on_update only: whole seconds since the publish started (decides the outage grace) */
+            time?: string;
             app?: string;
             tcurl?: string;
             type?: string;
@@ -571,9 +657,26 @@ export interface components {
             id?: string;
             query?: string;
         };
+        MediaMtxReadyDto: {
+            /**
+             * @description $MTX_PATH: the last segment is the stream key
+             * @example live/q3Zk0c6V1yJp8sE2u9WmN4bXr7tLhA5dFgKiOoPwQeY
+             */
+            path: string;
+            /**
+             * @description $MTX_SOURCE_ID: the publishing connection
+             * @example 7b2d4a3c-0e1f-4c55-9b7a-2f6c1d8e9a01
+             */
+            source_id: string;
+            /**
+             * @description $MTX_SOURCE_TYPE
+             * @example rtmpConn
+             */
+            source_type?: string;
+        };
         SrsHookDto: {
             /** @enum {string} */
-            action: "on_publish" | "on_unpublish";
+            action: "on_publish" | "on_unpublish" | "on_hls";
             /** @description SRS connection id of the publisher */
             client_id: string;
             /** @description The stream key */
@@ -1097,6 +1200,13 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Server busy hashing passwords; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     UsersController_me: {
@@ -1257,8 +1367,15 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Too many attempts from this client; see Retry-After */
+            /** @description Too many attempts from this client, or failed logins for this account; see Retry-After */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Server busy hashing passwords; see Retry-After */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1373,6 +1490,20 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Too many changes for this user, or one already in progress; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Server busy hashing passwords; see Retry-After */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
         };
     };
     StreamsController_list: {
@@ -1436,7 +1567,7 @@ export interface operations {
                     "application/json": components["schemas"]["StreamDto"];
                 };
             };
-            /** @description expiresInSeconds outside 60 … 31,536,000, or unknown fields */
+            /** @description expiresInSeconds, reconnectWindowSeconds or maxContinuousSeconds out of range, or unknown fields */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1445,6 +1576,13 @@ export interface operations {
             };
             /** @description Missing, malformed, expired or tampered access token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description `{reason: "stream_limit"}`: the caller already has MAX_STREAMS_PER_USER streams */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1630,7 +1768,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Disabled or expired stream */
+            /** @description Disabled or expired stream, or its owner at the live limit */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1685,8 +1823,15 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Unknown, disabled or expired key: nginx drops the publisher */
+            /** @description Unknown, disabled or expired key, or the owner at MAX_LIVE_STREAMS_PER_USER: nginx drops the publisher */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Database unreachable: a new publish is refused */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1710,7 +1855,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Still usable */
+            /** @description Still usable (a publish we had lost track of is taken up again); while the database is unreachable, any publish that began before the outage, for up to INGEST_OUTAGE_GRACE_SECONDS */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1733,6 +1878,13 @@ export interface operations {
             };
             /** @description No longer usable: nginx drops the publisher */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Database unreachable and the grace over (or 0), or the publish began during the outage */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1782,7 +1934,7 @@ export interface operations {
     MediaMtxController_auth: {
         parameters: {
             query?: {
-                /** @description INGEST_SECRET, in authHTTPAddress of mediamtx.yml */
+                /** @description INGEST_SECRET, in authHTTPAddress and the runOnReady / runOnNotReady URLs of mediamtx.yml */
                 secret?: unknown;
             };
             header?: never;
@@ -1803,6 +1955,79 @@ export interface operations {
                 content?: never;
             };
             /** @description Denied (or missing/wrong ingest secret) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MediaMtxController_onReady: {
+        parameters: {
+            query?: {
+                /** @description INGEST_SECRET, in authHTTPAddress and the runOnReady / runOnNotReady URLs of mediamtx.yml */
+                secret?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["MediaMtxReadyDto"];
+                "application/json": components["schemas"]["MediaMtxReadyDto"];
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or wrong ingest secret */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not a usable key (MediaMTX ignores the answer; its auth hook refused the publish already) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MediaMtxController_onNotReady: {
+        parameters: {
+            query?: {
+                /** @description INGEST_SECRET, in authHTTPAddress and the runOnReady / runOnNotReady URLs of mediamtx.yml */
+                secret?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["MediaMtxReadyDto"];
+                "application/json": components["schemas"]["MediaMtxReadyDto"];
+            };
+        };
+        responses: {
+            /** @description Recorded */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or wrong ingest secret */
             401: {
                 headers: {
                     [name: string]: unknown;
@@ -1874,6 +2099,45 @@ export interface operations {
         };
         responses: {
             /** @description Body `0` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No stream or client_id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or wrong ingest secret */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SrsController_onHls: {
+        parameters: {
+            query?: {
+                /** @description INGEST_SECRET, in the hook URLs of srs.conf */
+                secret?: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SrsHookDto"];
+            };
+        };
+        responses: {
+            /** @description Body `0` (SRS cannot stop a publisher on this hook, so there is no refusal) */
             200: {
                 headers: {
                     [name: string]: unknown;

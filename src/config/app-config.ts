@@ -37,6 +37,16 @@ export interface AppConfig {
   shutdownDrainMs: number;
   /** Where the embedded PostgreSQL and generated secrets live. */
   dataDir: string;
+  // ---- webhooks (issue 11) ----
+  /** The operator endpoint that receives every event, and its signing secret (both unset, or both set). */
+  webhookUrl: string | undefined;
+  webhookSecret: string | undefined;
+  /** How long a failing delivery is retried before it is marked `failed`; 0 = one attempt only. */
+  webhookRetryHours: number;
+  /** The first retry's delay; each later one doubles it (with jitter), up to an hour. */
+  webhookRetryBaseSeconds: number;
+  /** Endpoints on loopback, private, link-local or metadata addresses are allowed (development, internal services). */
+  webhookAllowPrivateNetworks: boolean;
 }
 
 export type ResolvedConfig = AppConfig & {
@@ -159,7 +169,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     trustProxy: parseTrustProxy(raw('TRUST_PROXY'), problems),
     shutdownDrainMs: int('SHUTDOWN_DRAIN_MS', production ? 5000 : 0, 0, 600_000),
     dataDir: resolve(raw('DATA_DIR') ?? '.data'),
+    ...webhookConfig(),
   };
+
+  // ---- webhooks (issue 11): parsed here only if no other branch did; messages never echo a value ----
+  function webhookConfig(): Pick<AppConfig, 'webhookUrl' | 'webhookSecret' | 'webhookRetryHours' | 'webhookRetryBaseSeconds' | 'webhookAllowPrivateNetworks'> {
+    const webhookUrl = raw('WEBHOOK_URL');
+    if (webhookUrl !== undefined && !/^https?:$/.test(urlProtocol(webhookUrl))) problems.push('WEBHOOK_URL must be an http:// or https:// URL');
+    const webhookSecret = raw('WEBHOOK_SECRET');
+    if (webhookUrl !== undefined && webhookSecret === undefined) problems.push('WEBHOOK_SECRET is required when WEBHOOK_URL is set');
+    if (webhookSecret !== undefined && Buffer.byteLength(webhookSecret, 'utf8') < 32) problems.push('WEBHOOK_SECRET must be at least 32 bytes long');
+    return {
+      webhookUrl,
+      webhookSecret,
+      webhookRetryHours: int('WEBHOOK_RETRY_HOURS', 24, 0, 720),
+      webhookRetryBaseSeconds: int('WEBHOOK_RETRY_BASE_SECONDS', 10, 1, 3600),
+      webhookAllowPrivateNetworks: bool('WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
+    };
+  }
 
   if (config.dbPgBouncer && config.migrationsRun) {
     // The migration lock is a session advisory lock: through a transaction pooler it would be held by a
@@ -169,6 +196,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** `https:` of a URL, '' when it does not parse. */
+function urlProtocol(value: string): string {
+  try {
+    return new URL(value).protocol;
+  } catch {
+    return '';
+  }
 }
 
 function parseTrustProxy(value: string | undefined, problems: string[]): boolean | number | string[] {

@@ -1,5 +1,6 @@
 import { ConflictException, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import type pg from 'pg';
 import { QueryFailedError, type EntityManager, Repository } from 'typeorm';
 import type { CreateUserDto } from './dto/create-user.dto.js';
 import type { UpdateUserDto } from './dto/update-user.dto.js';
@@ -101,10 +102,19 @@ export class UsersService {
     return this.findById(id);
   }
 
-  /** Streams and refresh tokens go with the user (ON DELETE CASCADE). false when already gone. */
-  async remove(id: number): Promise<boolean> {
-    const result = await this.users.delete({ id });
-    return Boolean(result.affected);
+  /**
+   * Account deletion in the caller's transaction (`client`): `lockForDeletion` first (a
+   * new stream's foreign-key check then waits for the outcome), the caller removes what
+   * must go with an event (streams), then `removeLocked`; refresh tokens go by ON DELETE
+   * CASCADE. `lockForDeletion` answers false when the user is already gone.
+   */
+  async lockForDeletion(id: number, client: pg.PoolClient): Promise<boolean> {
+    const { rowCount } = await client.query(`SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, [id]);
+    return Boolean(rowCount);
+  }
+
+  async removeLocked(id: number, client: pg.PoolClient): Promise<void> {
+    await client.query(`DELETE FROM users WHERE id = $1`, [id]);
   }
 }
 

@@ -16,8 +16,8 @@ export class StreamEvent {
   @PrimaryGeneratedColumn({ type: 'bigint', primaryKeyConstraintName: 'pk_stream_events' })
   seq: string;
 
-  /** The event id receivers see (`id`, `Streamly-Event-Id`). */
-  @Column({ type: 'uuid', default: () => 'gen_random_uuid()' })
+  /** The event id receivers see (`id`, `Streamly-Event-Id`); the writer sets gen_random_uuid(). */
+  @Column({ type: 'uuid' })
   id: string;
 
   @Column({ type: 'varchar', length: 32 })

@@ -51,8 +51,8 @@ export class StreamEventsRepository {
   async record(client: pg.PoolClient, type: StreamEventType, streamId: number): Promise<string | null> {
     const { rows } = await this.sql.query<{ id: string }>(
       'stream_event_record',
-      `INSERT INTO stream_events (type, stream_id, user_id, stream)
-       SELECT $1, c.id, c."userId", to_jsonb(c) - 'streamKey' FROM (SELECT ${STREAM_COLUMNS} FROM streams WHERE id = $2) c
+      `INSERT INTO stream_events (id, type, stream_id, user_id, stream)
+       SELECT gen_random_uuid(), $1, c.id, c."userId", to_jsonb(c) - 'streamKey' FROM (SELECT ${STREAM_COLUMNS} FROM streams WHERE id = $2) c
        RETURNING id`,
       [type, streamId],
       client,

@@ -24,8 +24,8 @@ export type StreamEventType = (typeof STREAM_EVENT_TYPES)[number];
  * minus the key (and the helper column `eventType`): the key never leaves `streams`.
  */
 export function recordEventsFrom(cte: string, type: string): string {
-  return `INSERT INTO stream_events (type, stream_id, user_id, stream)
-    SELECT e.type, e.stream_id, e.user_id, e.stream FROM (
+  return `INSERT INTO stream_events (id, type, stream_id, user_id, stream)
+    SELECT gen_random_uuid(), e.type, e.stream_id, e.user_id, e.stream FROM (
       SELECT ${type} AS type, c.id AS stream_id, c."userId" AS user_id, to_jsonb(c) - 'streamKey' - 'eventType' AS stream FROM ${cte} c
     ) e
     WHERE e.type IS NOT NULL`;

@@ -13,7 +13,7 @@ export class AddStreamEvents1700000004000 implements MigrationInterface {
     await queryRunner.query(`
       CREATE TABLE "stream_events" (
         "seq" BIGSERIAL NOT NULL,
-        "id" uuid NOT NULL DEFAULT gen_random_uuid(),
+        "id" uuid NOT NULL,
         "type" character varying(32) NOT NULL,
         "stream_id" integer NOT NULL,
         "user_id" integer,

@@ -43,7 +43,8 @@ export class WebhookReceiver {
         const index = this.requests.push(request) - 1;
         const answer = this.respond(request, index);
         const { status, delayMs = 0 } = typeof answer === 'number' ? { status: answer } : answer;
-        setTimeout(() => res.writeHead(status, { 'Content-Type': 'text/plain' }).end('ok'), delayMs);
+        // unref: an answer still waiting when the suite ends must not keep jest alive.
+        setTimeout(() => res.writeHead(status, { 'Content-Type': 'text/plain' }).end('ok'), delayMs).unref();
       });
     });
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));

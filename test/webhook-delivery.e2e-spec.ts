@@ -78,6 +78,38 @@ describe('webhook delivery: retries, order, isolation, shutdown', () => {
     ]);
   });
 
+  it('two instances, a flaky receiver, bursts on each stream: every event delivered, and no attempt of an event before the previous one of its stream succeeded', async () => {
+    const second = await startTestApp({ sameDatabaseAs: t, env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_RETRY_BASE_SECONDS: '1', JWT_SECRET: t.config.jwtSecret } });
+    try {
+      const user = await createUser(t);
+      await hook(user);
+      let n = 0;
+      receiver.respond = (request) => (request.body.data.stream.userId === user.id && n++ % 4 === 1 ? 500 : { status: 200, delayMs: n % 3 });
+      const streams = await Promise.all(Array.from({ length: 8 }, () => newStream(user)));
+      await Promise.all(
+        streams.map(async (id, i) => {
+          const app = i % 2 ? second : t;
+          for (const status of ['disabled', 'active', 'disabled', 'active', 'disabled', 'active']) {
+            await app.http().patch(`/api/v1/streams/${id}`).set(user.auth).send({ status }).expect(200);
+          }
+        }),
+      );
+      const expected = new Map<number, string[]>();
+      for (const row of (await db(`SELECT id, stream_id FROM stream_events WHERE stream_id = ANY($1) ORDER BY seq`, [streams])).rows) {
+        expected.set(row.stream_id, [...(expected.get(row.stream_id) ?? []), row.id]);
+      }
+      const delivered = () => new Set(streams.flatMap((id) => receiver.forStream(id).map((r) => r.body.id))).size;
+      await waitFor(async () => delivered() === 8 * 7 && (await db(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'`)).rows[0].n === 0, 40_000);
+      for (const id of streams) {
+        // Attempts in arrival order, with repeats collapsed: exactly the recorded order.
+        const attempts = receiver.forStream(id).map((r) => r.body.id);
+        expect(attempts.filter((eventId, i) => eventId !== attempts[i - 1])).toEqual(expected.get(id));
+      }
+    } finally {
+      await second.close();
+    }
+  }, 60_000);
+
   it("a slow endpoint and a dead one delay nobody else's deliveries", async () => {
     const slowUser = await createUser(t);
     const deadUser = await createUser(t);

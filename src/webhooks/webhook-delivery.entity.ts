@@ -6,13 +6,17 @@ export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 /**
  * One event for one endpoint (migration 1700000004010), with the exact body every
- * attempt sends. While an attempt is in flight, `lease_token` names its claim and
- * `next_attempt_at` is when the claim lapses (another instance may then retry it).
+ * attempt sends. The pending deliveries of one stream for one endpoint form a queue
+ * in `event_seq` order: only its head has a `next_attempt_at`; the others wait with
+ * NULL until the head is delivered or failed. While an attempt is in flight,
+ * `lease_token` names its claim and `next_attempt_at` is when the claim lapses
+ * (another instance may then retry it).
  */
 @Entity({ name: 'webhook_deliveries' })
 @Unique('uq_webhook_deliveries_event', ['webhookId', 'eventId'])
 @Check('chk_webhook_deliveries_status', `"status" IN ('pending', 'delivered', 'failed')`)
 @Index('idx_webhook_deliveries_due', ['nextAttemptAt'], { where: `"status" = 'pending'` })
+@Index('idx_webhook_deliveries_endpoint_due', ['webhookId', 'nextAttemptAt'], { where: `"status" = 'pending'` })
 @Index('idx_webhook_deliveries_stream_order', ['webhookId', 'streamId', 'eventSeq'], { where: `"status" = 'pending'` })
 @Index('idx_webhook_deliveries_pending_age', ['createdAt'], { where: `"status" = 'pending'` })
 @Index('idx_webhook_deliveries_delivered_at', ['deliveredAt'], { where: `"status" = 'delivered'` })
@@ -57,6 +61,7 @@ export class WebhookDelivery {
   @Column({ name: 'last_error', type: 'varchar', length: 500, nullable: true })
   lastError: string | null;
 
+  /** Pending: when it is due; NULL while it waits behind an earlier event of its stream. */
   @Column({ name: 'next_attempt_at', type: 'timestamptz', nullable: true })
   nextAttemptAt: Date | null;
 

@@ -45,8 +45,12 @@ export class AddWebhooks1700000004010 implements MigrationInterface {
         CONSTRAINT "chk_webhook_deliveries_status" CHECK ("status" IN ('pending', 'delivered', 'failed')),
         CONSTRAINT "fk_webhook_deliveries_webhook_id" FOREIGN KEY ("webhook_id") REFERENCES "webhooks" ("id") ON DELETE CASCADE
       )`);
-    // Claims: what is due; ordering: the earliest pending event of a stream per endpoint.
+    // Claims: which endpoints have something due, and what is due for one endpoint (only queue heads have a time);
+    // queues: the pending deliveries of one stream for one endpoint, in event order.
     await queryRunner.query(`CREATE INDEX "idx_webhook_deliveries_due" ON "webhook_deliveries" ("next_attempt_at") WHERE "status" = 'pending'`);
+    await queryRunner.query(
+      `CREATE INDEX "idx_webhook_deliveries_endpoint_due" ON "webhook_deliveries" ("webhook_id", "next_attempt_at") WHERE "status" = 'pending'`,
+    );
     await queryRunner.query(
       `CREATE INDEX "idx_webhook_deliveries_stream_order" ON "webhook_deliveries" ("webhook_id", "stream_id", "event_seq") WHERE "status" = 'pending'`,
     );

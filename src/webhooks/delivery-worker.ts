@@ -43,6 +43,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private again = false;
   private dispatchWanted = true;
   private stopping = false;
+  /** A pass failed (database unreachable): warned once, until one succeeds again. */
+  private failing = false;
 
   constructor(
     private readonly dispatcher: EventDispatcher,
@@ -82,7 +84,15 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     this.running = this.pass()
-      .catch((error: Error) => this.logger.warn(`Webhook pass failed: ${error.message}`))
+      .then(() => {
+        if (this.failing) this.logger.log('Webhook deliveries resumed');
+        this.failing = false;
+      })
+      .catch((error: Error) => {
+        if (!this.failing) this.logger.warn(`Webhook deliveries paused, retrying every second: ${error.message}`);
+        this.failing = true;
+        this.dispatchWanted = true; // the outbox may hold events the failed pass did not fan out
+      })
       .finally(() => {
         this.running = undefined;
         if (this.again) {

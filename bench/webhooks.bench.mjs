@@ -17,7 +17,13 @@ const STREAMS = Number(process.env.BENCH_STREAMS ?? 1000);
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 300);
 const SERVER = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const log = (line) => process.stdout.write(`${line}\n`);
-const freePort = () => new Promise((resolve) => { const s = netServer().listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); }); });
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = netServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 
@@ -46,9 +52,18 @@ url.pathname = `/${dbName}`;
 const port = await freePort();
 const api = spawn(process.execPath, ['dist/src/main.js'], {
   env: {
-    PATH: process.env.PATH, NODE_ENV: 'production', LOG_LEVEL: 'warn', HOST: '127.0.0.1', PORT: String(port), DATABASE_URL: url.toString(),
-    JWT_SECRET: randomBytes(32).toString('hex'), INGEST_SECRET: randomBytes(32).toString('hex'), AUTH_RATE_LIMIT_PER_MINUTE: '0',
-    BCRYPT_COST: '10', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', SHUTDOWN_DRAIN_MS: '0',
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    HOST: '127.0.0.1',
+    PORT: String(port),
+    DATABASE_URL: url.toString(),
+    JWT_SECRET: randomBytes(32).toString('hex'),
+    INGEST_SECRET: randomBytes(32).toString('hex'),
+    AUTH_RATE_LIMIT_PER_MINUTE: '0',
+    BCRYPT_COST: '10',
+    WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+    SHUTDOWN_DRAIN_MS: '0',
   },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
@@ -58,12 +73,22 @@ const db = new pg.Client({ connectionString: url.toString() });
 try {
   const base = `http://127.0.0.1:${port}/api/v1`;
   for (let i = 0; ; i++) {
-    if (await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`http://127.0.0.1:${port}/health/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (i > 600) throw new Error('API did not start');
     await sleep(100);
   }
   const post = (path, body, token) =>
-    fetch(`${base}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) }).then((r) => r.json());
+    fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+    }).then((r) => r.json());
   const username = `bench_${randomBytes(4).toString('hex')}`;
   const user = await post('/users', { username, email: `${username}@example.com`, password: 'correct horse battery' });
   const { accessToken } = await post('/auth/login', { login: username, password: 'correct horse battery' });
@@ -86,7 +111,9 @@ try {
   );
   await done;
   const seconds = (Math.max(...arrivals.values()) - started) / 1000;
-  log(`throughput: ${EVENTS} events over ${STREAMS} streams delivered in ${seconds.toFixed(2)} s = ${Math.round(EVENTS / seconds)} events/s (one instance, one endpoint)`);
+  log(
+    `throughput: ${EVENTS} events over ${STREAMS} streams delivered in ${seconds.toFixed(2)} s = ${Math.round(EVENTS / seconds)} events/s (one instance, one endpoint)`,
+  );
 
   // 2. Latency of stream.live, one at a time.
   await sleep(1500);
@@ -103,13 +130,18 @@ try {
     await db.query('COMMIT');
     const committed = performance.now();
     const eventId = rows[0].id;
-    await new Promise((resolve) => { onArrival = () => arrivals.has(eventId) && resolve(); onArrival(); });
+    await new Promise((resolve) => {
+      onArrival = () => arrivals.has(eventId) && resolve();
+      onArrival();
+    });
     delays.push(arrivals.get(eventId) - committed);
     await db.query(`UPDATE streams SET status = 'active' WHERE id = $1`, [streamId]);
     await sleep(20 + Math.random() * 30);
   }
   delays.sort((a, b) => a - b);
-  log(`stream.live change -> delivery (${SAMPLES} samples): median ${quantile(delays, 0.5).toFixed(1)} ms, p99 ${quantile(delays, 0.99).toFixed(1)} ms, max ${delays.at(-1).toFixed(1)} ms`);
+  log(
+    `stream.live change -> delivery (${SAMPLES} samples): median ${quantile(delays, 0.5).toFixed(1)} ms, p99 ${quantile(delays, 0.99).toFixed(1)} ms, max ${delays.at(-1).toFixed(1)} ms`,
+  );
 } finally {
   api.kill('SIGTERM');
   await new Promise((r) => api.once('exit', r));

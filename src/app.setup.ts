@@ -6,6 +6,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import type { ResolvedConfig } from './config/app-config.js';
 import { setupApiDocs } from './docs/api-docs.js';
+import { rememberRoute } from './logging/log-url.js';
 import { logRequestCompleted, requestId, rootLogger } from './logging/logging.options.js';
 
 export const API_PREFIX = 'api/v1';
@@ -29,9 +30,11 @@ export function createFastifyAdapter(config: ResolvedConfig): FastifyAdapter {
     // before Nest sees the request, in Fastify's own error shape; answer in Nest's.
     // (Replaces the adapter's handler, which only adds the headers of Nest's built-in
     // security hook; this app does not enable it.)
-    frameworkErrors: (error: FastifyError, _request: FastifyRequest, reply: FastifyReply) => {
+    frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
       const statusCode = error.statusCode && error.statusCode < 500 ? error.statusCode : 400;
       void reply.code(statusCode).send({ statusCode, message: error.message, error: STATUS_CODES[statusCode] });
+      // Fastify runs no onResponse hook for a request its router refused: its log line is written here.
+      logRequestCompleted(request, reply, () => undefined);
     },
   });
   const fastify = adapter.getInstance();
@@ -40,6 +43,15 @@ export function createFastifyAdapter(config: ResolvedConfig): FastifyAdapter {
     done();
   });
   fastify.addHook('onResponse', logRequestCompleted);
+  // Tokens, stream keys and webhook secrets must not stay in a browser's or a proxy's cache:
+  // nothing is cacheable but the public docs, and nothing at all that a request with
+  // credentials gets. onSend runs after the handler, so no route can opt out by accident.
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (request.headers.authorization !== undefined || !request.routeOptions.url?.startsWith('/docs')) reply.header('Cache-Control', 'no-store');
+    done(null, payload);
+  });
+  // The words of every route, so a log line for an unmatched path keeps those and redacts the rest.
+  fastify.addHook('onRoute', (route) => rememberRoute(route.url));
   return adapter;
 }
 

@@ -17,10 +17,14 @@ async function main(): Promise<void> {
   // Configuration first (it starts nothing), then JSON logs from the first line on.
   const parsed = loadConfig();
   installLogger({ logLevel: parsed.logLevel, nodeEnv: parsed.nodeEnv });
-  const { config, embedded } = await resolveConfig(parsed);
   let app: NestFastifyApplication | undefined;
-  // Signals are handled from here on, so a Ctrl-C during startup still stops the embedded database.
-  installShutdown(() => app, embedded, config.shutdownDrainMs);
+  let embedded: EmbeddedDatabase | undefined;
+  // Signals are handled from here on, so a Ctrl-C during startup still stops the embedded
+  // database (one still starting is stopped by its own exit hook when we exit).
+  installShutdown(() => app, () => embedded, parsed.shutdownDrainMs);
+  const resolved = await resolveConfig(parsed);
+  const { config } = resolved;
+  embedded = resolved.embedded;
 
   // Nest's Logger already writes through pino (installLogger), so nothing needs buffering:
   // database retry warnings during startup appear as they happen.
@@ -39,7 +43,7 @@ async function main(): Promise<void> {
  * in-flight requests finish, closes the pool, stops the embedded database and
  * exits 0. A second signal forces exit.
  */
-function installShutdown(getApp: () => NestFastifyApplication | undefined, embedded: EmbeddedDatabase | undefined, drainMs: number) {
+function installShutdown(getApp: () => NestFastifyApplication | undefined, getEmbedded: () => EmbeddedDatabase | undefined, drainMs: number) {
   let stopping = false;
   const shutdown = async (signal: NodeJS.Signals) => {
     if (stopping) {
@@ -58,7 +62,7 @@ function installShutdown(getApp: () => NestFastifyApplication | undefined, embed
         // connections with 503, waits for in-flight ones; then TypeORM closes the pool.
         await app.close();
       }
-      await embedded?.stop();
+      await getEmbedded()?.stop();
       logger.log('Shutdown complete');
       process.exit(0);
     } catch (error) {

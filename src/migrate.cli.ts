@@ -15,7 +15,8 @@ import { installLogger } from './logging/logging.options.js';
  * on the app. DATABASE_URL must reach PostgreSQL directly, not through PgBouncer.
  */
 async function main(): Promise<void> {
-  const config = loadConfig({ ...process.env, MIGRATIONS_RUN: 'false' });
+  // Least privilege: the migration Job holds database credentials only, never JWT or ingest secrets.
+  const config = loadConfig({ ...process.env, MIGRATIONS_RUN: 'false' }, { secrets: false });
   installLogger(config);
   const logger = new Logger('Migrations');
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run migrations');

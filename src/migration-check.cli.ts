@@ -8,7 +8,7 @@ import { pendingSchemaChanges } from './database/migration-check.js';
 /** `npm run migration:check`: exits 1 and prints the SQL when entities and migrations disagree. */
 async function main(): Promise<void> {
   const logger = new Logger('MigrationCheck');
-  const config = loadConfig();
+  const config = loadConfig(process.env, { secrets: false });
   const embedded = config.databaseUrl
     ? undefined
     : await startEmbeddedPostgres({ dataDir: `${config.dataDir}/migration-check-${process.pid}`, persistent: false });

@@ -125,7 +125,7 @@ describeWithTools('adopting a database made by the original DDL, rows and all', 
     await t.http().get('/api/v1/ingest/keys/with%01control').set(ingest()).expect(404);
   });
 
-  it('nginx on_publish / on_publish_done on a legacy key: live, then active again', async () => {
+  it('nginx on_publish / on_publish_done on a legacy key: live, then waiting out the default reconnect window', async () => {
     const key = 'live_0123456789abcdef0123456789abcdef';
     const form = (call: string) => `call=${call}&app=live&name=${key}&clientid=77&addr=10.0.0.9`;
     const hook = (path: string, call: string) =>
@@ -133,7 +133,14 @@ describeWithTools('adopting a database made by the original DDL, rows and all', 
     await hook('on_publish', 'publish').expect(200);
     expect((await query(db.url, 'SELECT status FROM streams WHERE stream_key = $1', [key])).rows[0].status).toBe('live');
     await hook('on_publish_done', 'publish_done').expect(200);
-    expect((await query(db.url, 'SELECT status FROM streams WHERE stream_key = $1', [key])).rows[0].status).toBe('active');
+    // The row got the added columns' defaults: a 60 s reconnect window, which its live period now waits out.
+    const { rows } = await query(
+      db.url,
+      `SELECT s.status, s.reconnect_window_seconds AS "window", p.idle_at > now() + interval '50 seconds' AS waiting
+       FROM streams s JOIN stream_live_periods p ON p.stream_id = s.id AND p.ended_at IS NULL WHERE s.stream_key = $1`,
+      [key],
+    );
+    expect(rows).toEqual([{ status: 'live', window: 60, waiting: true }]);
     await t.http().post(`/api/v1/ingest/nginx/on_publish?secret=${encodeURIComponent(t.config.ingestSecret)}`).type('form').send('call=publish&app=live&name=orphan_key&clientid=78').expect(403);
   });
 
@@ -144,7 +151,8 @@ describeWithTools('adopting a database made by the original DDL, rows and all', 
     const session = await login(t, 'brand_new', 'a new password');
     const stream = await t.http().post('/api/v1/streams').set(bearer(session.accessToken)).send({}).expect(201);
     expect(stream.body).toMatchObject({ id: 7, userId: res.body.id });
-    expect((await untouched()).rows).toEqual(before);
+    // Unchanged but for the columns later migrations added, with their defaults.
+    expect((await untouched()).rows).toEqual(before.map((row) => ({ ...(row as object), reconnect_window_seconds: 60, max_continuous_seconds: 43_200 })));
     await query(db.url, `INSERT INTO users (username, email, password) VALUES ('later_service', 'later@example.com', 'x')`);
     await query(db.url, `INSERT INTO streams (user_id, stream_key, expires_at) SELECT id, 'later_key', now() + interval '1 day' FROM users WHERE username = 'later_service'`);
     await t.http().get('/api/v1/ingest/keys/later_key').set(ingest()).expect(200);

@@ -277,9 +277,10 @@ describe('accounts: login timing', () => {
       unknown.push(await time(`nobody_${i}`));
       wrong.push(await time(user.username));
     }
-    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-    // Without the dummy comparison an unknown user answers in ~1 ms against tens of ms.
-    expect(median(unknown) / median(wrong)).toBeGreaterThan(0.6);
-    expect(median(unknown) / median(wrong)).toBeLessThan(1.6);
+    // The fastest of each: load on a shared machine only ever adds time, so minimums compare the work done.
+    // Without the dummy comparison an unknown user answers in ~1 ms against tens of ms (a ratio near 0.02).
+    const ratio = Math.min(...unknown) / Math.min(...wrong);
+    expect(ratio).toBeGreaterThan(0.3);
+    expect(ratio).toBeLessThan(3);
   });
 });

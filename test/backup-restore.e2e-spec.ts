@@ -31,7 +31,8 @@ describeWithTools('pg_dump | psql round trip of a database in use', ['pg_dump', 
   it('the service runs on the copy with the same users, streams and sessions', async () => {
     const user = await signUp(original);
     const session = await login(original, user.username);
-    const stream = (await original.http().post('/api/v1/streams').set(bearer(session.accessToken)).send({}).expect(201)).body;
+    // No reconnect window: active as soon as the publish is done.
+    const stream = (await original.http().post('/api/v1/streams').set(bearer(session.accessToken)).send({ reconnectWindowSeconds: 0 }).expect(201)).body;
     const hook = (t: TestApp, path: string) =>
       t
         .http()

@@ -16,14 +16,17 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
   let nextClientId = 1;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { INGEST_SESSION_TIMEOUT_SECONDS: '60' } });
+    // One owner publishes dozens of streams here: the per-user limits have their own suite.
+    t = await startTestApp({ env: { INGEST_SESSION_TIMEOUT_SECONDS: '60', MAX_STREAMS_PER_USER: '0', MAX_LIVE_STREAMS_PER_USER: '0' } });
     db = t.app.get(DataSource);
     secret = t.config.ingestSecret;
     owner = await createUser(t, 'streamer_one');
   });
   afterAll(() => t.close());
 
-  const newStream = async (): Promise<Stream> => (await t.http().post('/api/v1/streams').set(owner.auth).send({}).expect(201)).body;
+  // No reconnect window: a stream is active as soon as its last session ended (the window has its own suite).
+  const newStream = async (): Promise<Stream> =>
+    (await t.http().post('/api/v1/streams').set(owner.auth).send({ reconnectWindowSeconds: 0 }).expect(201)).body;
   const patch = (stream: Stream, body: object) => t.http().patch(`/api/v1/streams/${stream.id}`).set(owner.auth).send(body).expect(200);
   const statusOf = async (stream: Stream) =>
     (await t.http().get(`/api/v1/streams/${stream.id}`).set(owner.auth).expect(200)).body.status as string;
@@ -102,10 +105,15 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
       expect(res.status).toBe(401);
     });
 
-    it('works as a Bearer header and as ?secret=', async () => {
+    it('works as a Bearer header everywhere, and as ?secret= only on the hook routes of servers that cannot send a header', async () => {
       const stream = await newStream();
       await t.http().get(`/api/v1/ingest/keys/${stream.streamKey}`).set('Authorization', `Bearer ${secret}`).expect(200);
-      await t.http().get(`/api/v1/ingest/keys/${stream.streamKey}?secret=${encodeURIComponent(secret)}`).expect(200);
+      const inUrl = await t.http().get(`/api/v1/ingest/keys/${stream.streamKey}?secret=${encodeURIComponent(secret)}`);
+      expect(inUrl.status).toBe(401);
+      expect(inUrl.body).toEqual({ statusCode: 401, message: 'missing or invalid ingest secret', error: 'Unauthorized' });
+      await nginx('on_publish', stream.streamKey, 1).expect(200);
+      await mediamtx({ action: 'publish', path: `live/${stream.streamKey}` }).expect(200);
+      await srs('on_unpublish', stream.streamKey, 'c1').expect(200);
     });
   });
 

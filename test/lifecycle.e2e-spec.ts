@@ -113,7 +113,8 @@ describe('process lifecycle (node dist/src/main.js)', () => {
 describe('migration CLI (node dist/src/migrate.cli.js, the deploy Job)', () => {
   const runCli = (databaseUrl: string) =>
     new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(process.execPath, ['dist/src/migrate.cli.js'], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATABASE_URL: databaseUrl, JWT_SECRET: 'x'.repeat(32), INGEST_SECRET: 'y'.repeat(32) } });
+      // As the Job runs it: production, database credentials only (no JWT or ingest secret).
+      const child = spawn(process.execPath, ['dist/src/migrate.cli.js'], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATABASE_URL: databaseUrl } });
       let output = '';
       child.stdout.on('data', (chunk) => (output += chunk));
       child.stderr.on('data', (chunk) => (output += chunk));

@@ -46,7 +46,7 @@ describe('log redaction (node dist/src/main.js, LOG_LEVEL=debug)', () => {
       ['/api/v1/auth/refresh', json({ refreshToken: secrets.refreshToken })],
       ['/api/v1/users/me/password', { ...json({ currentPassword: secrets.password, newPassword: secrets.newPassword }, bearer), method: 'PUT' }],
       ['/api/v1/streams', json({}, bearer)],
-      [`/api/v1/ingest/keys/${secrets.streamKey}?secret=${ingestSecret}`, {}],
+      [`/api/v1/ingest/keys/${secrets.streamKey}?secret=${ingestSecret}`, {}], // refused (401): Bearer only
       [`/api/v1/ingest/keys/${secrets.streamKey}`, { headers: { Authorization: `Bearer ${ingestSecret}` } }],
       [
         `/api/v1/ingest/nginx/on_publish?secret=${ingestSecret}`,
@@ -74,7 +74,7 @@ describe('log redaction (node dist/src/main.js, LOG_LEVEL=debug)', () => {
     const urls = requestLines.map((line) => (line.req as { url: string }).url);
     expect(urls).toContain('/api/v1/ingest/keys/[REDACTED]?secret=[REDACTED]');
     expect(urls).toContain('/api/v1/ingest/nginx/on_publish?secret=[REDACTED]');
-    expect(urls).toContain('/no/such/path?token=[REDACTED]&key=[REDACTED]&name=[REDACTED]');
+    expect(urls).toContain('/[REDACTED]/[REDACTED]/[REDACTED]?token=[REDACTED]&key=[REDACTED]&name=[REDACTED]');
     for (const line of requestLines) expect(typeof line.reqId).toBe('string');
 
     const everything = api.output.join('\n');
@@ -110,7 +110,8 @@ describe('log redaction (node dist/src/main.js, LOG_LEVEL=debug)', () => {
       call('POST', `/api/v1/ingest/nginx/${callName}?secret=${ingestSecret}`, undefined, undefined, `app=live&call=${callName}&name=${stream.streamKey}&clientid=${clientId}&addr=127.0.0.1`);
     expect((await hook(stream.streamKey, 41, 'on_publish')).status).toBe(200);
     expect((await hook(stream.streamKey, 41, 'on_update')).status).toBe(200);
-    expect((await call('GET', `/api/v1/ingest/keys/${stream.streamKey}?secret=${ingestSecret}`)).status).toBe(200);
+    const lookup = await timedFetch(`${api.url}/api/v1/ingest/keys/${stream.streamKey}`, { headers: { Authorization: `Bearer ${ingestSecret}` } });
+    expect(lookup.status).toBe(200);
     expect((await hook(stream.streamKey, 41, 'on_publish_done')).status).toBe(200);
     const rotated = await call('POST', `/api/v1/streams/${stream.id}/key`, undefined, accessToken);
     expect(rotated.status).toBe(200);

@@ -16,7 +16,7 @@ describe('/metrics (Prometheus)', () => {
     for (let i = 0; i < 3; i++) await t.http().get('/health').expect(200);
     await t.http().get('/health/live').expect(200);
     await t.http().get('/api/v1/ingest/keys/Sup3rSecretStreamKey?secret=IngestSecretValue').expect(401);
-    await t.http().get(`/api/v1/ingest/keys/Sup3rSecretStreamKey_unknown_to_us?secret=${t.config.ingestSecret}`).expect(404);
+    await t.http().get('/api/v1/ingest/keys/Sup3rSecretStreamKey_unknown_to_us').set('Authorization', `Bearer ${t.config.ingestSecret}`).expect(404);
     await t.http().get('/no/such/route').expect(404);
 
     const res = await t.http().get('/metrics').expect(200);

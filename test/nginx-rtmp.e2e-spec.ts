@@ -92,7 +92,9 @@ server {
     return { child, exited };
   }
 
-  const newStream = async () => (await t.http().post('/api/v1/streams').set(owner.auth).send({}).expect(201)).body as { id: number; streamKey: string };
+  // No reconnect window: active as soon as ffmpeg stops (the window has its own suite, nginx-live).
+  const newStream = async () =>
+    (await t.http().post('/api/v1/streams').set(owner.auth).send({ reconnectWindowSeconds: 0 }).expect(201)).body as { id: number; streamKey: string };
   const statusOf = async (id: number) => (await t.http().get(`/api/v1/streams/${id}`).set(owner.auth).expect(200)).body.status as string;
   const waitForStatus = (id: number, status: string, ms: number) =>
     waitFor(async () => (await statusOf(id)) === status, ms, 100, `stream did not become ${status} within ${ms} ms`);

@@ -6,8 +6,10 @@ import { Stream } from '../src/streams/stream.entity.js';
 import { User } from '../src/users/user.entity.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { waitFor } from './helpers/http.js';
+import { ingestHooks, ownerStreams } from './helpers/ingest-hooks.js';
 import { createCluster, type PgCluster } from './helpers/pg-cluster.js';
 import { describeWithTools } from './helpers/tools.js';
+import { createUser } from './helpers/users.js';
 
 /** A one-row indexed read of the shape a lag-tolerant feature read would have. */
 const KEY_LOOKUP = `SELECT s.id AS "streamId", u.username, s.status, pg_is_in_recovery() AS "onReplica"
@@ -67,6 +69,49 @@ describeWithTools('read replicas (streaming replica made with pg_basebackup -R)'
       expect(await dataSource.getRepository(Stream).findOneBy({ streamKey: stream.streamKey })).toMatchObject({ id: stream.id });
       // The replica (replay paused) has not seen it: proof that ReadReplica really reads there.
       expect(await reads.query('test_lookup', KEY_LOOKUP, [stream.streamKey])).toEqual([]);
+    } finally {
+      await replica.sql('SELECT pg_wal_replay_resume()');
+    }
+  });
+
+  it('ingest decides on the primary: with replay paused, a key rotated or disabled there is refused at once by every ingest route', async () => {
+    const owner = ownerStreams(t, await createUser(t));
+    const hooks = ingestHooks(t);
+    const rotated = await owner.create();
+    const disabled = await owner.create();
+    await hooks.nginx('on_publish', rotated.streamKey, 'replica-r').expect(200);
+    await hooks.nginx('on_publish', disabled.streamKey, 'replica-d').expect(200);
+    const liveOnReplica = async (key: string) => (await reads.query<{ status: string }>('test_lookup', KEY_LOOKUP, [key]))[0]?.status === 'live';
+    await waitFor(async () => (await liveOnReplica(rotated.streamKey)) && (await liveOnReplica(disabled.streamKey)), 10_000, 50);
+
+    await replica.sql('SELECT pg_wal_replay_pause()');
+    try {
+      await owner.rotate(rotated.id);
+      await owner.patch(disabled.id, { status: 'disabled' }).expect(200);
+      // The replica still shows both keys as usable...
+      expect(await reads.query('test_lookup', KEY_LOOKUP, [rotated.streamKey])).toEqual([expect.objectContaining({ status: 'live', onReplica: true })]);
+      expect(await reads.query('test_lookup', KEY_LOOKUP, [disabled.streamKey])).toEqual([expect.objectContaining({ status: 'live', onReplica: true })]);
+      // ...every ingest route refuses them at once.
+      await hooks.lookup(rotated.streamKey).expect(404);
+      expect((await hooks.lookup(disabled.streamKey).expect(403)).body.reason).toBe('disabled');
+      for (const [stream, clientId] of [
+        [rotated, 'replica-r'],
+        [disabled, 'replica-d'],
+      ] as const) {
+        await hooks.nginx('on_update', stream.streamKey, clientId).expect(403);
+        await hooks.nginx('on_publish', stream.streamKey, `${clientId}-2`).expect(403);
+        await hooks.nginx('on_update', stream.streamKey, `${clientId}-3`).expect(403);
+        expect((await hooks.srs('on_publish', stream.streamKey, `${clientId}-srs`)).status).toBe(403);
+        expect((await hooks.mediamtxAuth(`live/${stream.streamKey}`)).status).toBe(401);
+        expect((await hooks.mediamtxReady('on_ready', `live/${stream.streamKey}`, `${clientId}-mtx`)).status).toBe(403);
+        await hooks.srs('on_hls', stream.streamKey, `${clientId}-hls`).expect(200);
+      }
+      // Nothing was taken up for either stream (on_hls cannot refuse, but it records nothing for an unusable key).
+      const [{ n }] = await dataSource.query(`SELECT count(*)::int AS n FROM publish_sessions WHERE ended_at IS NULL AND stream_id IN ($1, $2)`, [
+        rotated.id,
+        disabled.id,
+      ]);
+      expect(n).toBe(0);
     } finally {
       await replica.sql('SELECT pg_wal_replay_resume()');
     }

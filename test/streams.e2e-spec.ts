@@ -13,7 +13,8 @@ describe('streams (owner routes, real PostgreSQL)', () => {
   let bob: TestUser;
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // Users here own thousands of streams (the sweep test); the per-user limits have their own suite.
+    t = await startTestApp({ env: { MAX_STREAMS_PER_USER: '0' } });
     db = t.app.get(DataSource);
     alice = await createUser(t);
     bob = await createUser(t);
@@ -30,7 +31,18 @@ describe('streams (owner routes, real PostgreSQL)', () => {
     it('creates an active stream with a URL-safe 256-bit key and the default expiry', async () => {
       const before = Date.now();
       const stream = await create(alice);
-      expect(Object.keys(stream).sort()).toEqual(['createdAt', 'expiresAt', 'id', 'status', 'streamKey', 'updatedAt', 'userId']);
+      expect(Object.keys(stream).sort()).toEqual([
+        'createdAt',
+        'expiresAt',
+        'id',
+        'maxContinuousSeconds',
+        'reconnectWindowSeconds',
+        'status',
+        'streamKey',
+        'updatedAt',
+        'userId',
+      ]);
+      expect(stream).toMatchObject({ reconnectWindowSeconds: 60, maxContinuousSeconds: 43_200 });
       expect(stream.userId).toBe(alice.id);
       expect(stream.status).toBe('active');
       expect(stream.streamKey).toMatch(KEY_SHAPE);

@@ -10,9 +10,13 @@ describe('webhook delivery: retries, order, isolation, shutdown', () => {
   const receiver = new WebhookReceiver();
   const db = (sql: string, params: unknown[] = []) => query(t.config.databaseUrl, sql, params);
   const deliveriesOf = async (user: TestUser, hookId: number) =>
-    (await t.http().get(`/api/v1/webhooks/${hookId}/deliveries?limit=100`).set(user.auth).expect(200)).body.items as Array<Record<string, unknown>>;
-  const hook = async (user: TestUser, url = receiver.url) => (await t.http().post('/api/v1/webhooks').set(user.auth).send({ url }).expect(201)).body.id as number;
-  const newStream = async (user: TestUser) => (await t.http().post('/api/v1/streams').set(user.auth).send({}).expect(201)).body.id as number;
+    (await t.http().get(`/api/v1/webhooks/${hookId}/deliveries?limit=100`).set(user.auth).expect(200)).body.items as Array<
+      Record<string, unknown>
+    >;
+  const hook = async (user: TestUser, url = receiver.url) =>
+    (await t.http().post('/api/v1/webhooks').set(user.auth).send({ url }).expect(201)).body.id as number;
+  const newStream = async (user: TestUser) =>
+    (await t.http().post('/api/v1/streams').set(user.auth).send({}).expect(201)).body.id as number;
 
   beforeAll(async () => {
     await receiver.start();
@@ -47,7 +51,13 @@ describe('webhook delivery: retries, order, isolation, shutdown', () => {
     expect(attempts[1].at - attempts[0].at).toBeGreaterThanOrEqual(700);
     expect(attempts[2].at - attempts[1].at).toBeGreaterThanOrEqual(1400);
     await waitFor(async () => (await deliveriesOf(user, hookId))[0].status === 'delivered', 5000);
-    expect((await deliveriesOf(user, hookId))[0]).toMatchObject({ status: 'delivered', attempts: 3, lastStatusCode: 200, lastError: null, nextAttemptAt: null });
+    expect((await deliveriesOf(user, hookId))[0]).toMatchObject({
+      status: 'delivered',
+      attempts: 3,
+      lastStatusCode: 200,
+      lastError: null,
+      nextAttemptAt: null,
+    });
   });
 
   it('events of one stream reach an endpoint in order: a later event waits while an earlier one is retried', async () => {
@@ -79,12 +89,16 @@ describe('webhook delivery: retries, order, isolation, shutdown', () => {
   });
 
   it('two instances, a flaky receiver, bursts on each stream: every event delivered, and no attempt of an event before the previous one of its stream succeeded', async () => {
-    const second = await startTestApp({ sameDatabaseAs: t, env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_RETRY_BASE_SECONDS: '1', JWT_SECRET: t.config.jwtSecret } });
+    const second = await startTestApp({
+      sameDatabaseAs: t,
+      env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_RETRY_BASE_SECONDS: '1', JWT_SECRET: t.config.jwtSecret },
+    });
     try {
       const user = await createUser(t);
       await hook(user);
       let n = 0;
-      receiver.respond = (request) => (request.body.data.stream.userId === user.id && n++ % 4 === 1 ? 500 : { status: 200, delayMs: n % 3 });
+      receiver.respond = (request) =>
+        request.body.data.stream.userId === user.id && n++ % 4 === 1 ? 500 : { status: 200, delayMs: n % 3 };
       const streams = await Promise.all(Array.from({ length: 8 }, () => newStream(user)));
       await Promise.all(
         streams.map(async (id, i) => {
@@ -99,7 +113,11 @@ describe('webhook delivery: retries, order, isolation, shutdown', () => {
         expected.set(row.stream_id, [...(expected.get(row.stream_id) ?? []), row.id]);
       }
       const delivered = () => new Set(streams.flatMap((id) => receiver.forStream(id).map((r) => r.body.id))).size;
-      await waitFor(async () => delivered() === 8 * 7 && (await db(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'`)).rows[0].n === 0, 40_000);
+      await waitFor(
+        async () =>
+          delivered() === 8 * 7 && (await db(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'pending'`)).rows[0].n === 0,
+        40_000,
+      );
       for (const id of streams) {
         // Attempts in arrival order, with repeats collapsed: exactly the recorded order.
         const attempts = receiver.forStream(id).map((r) => r.body.id);
@@ -130,8 +148,16 @@ describe('webhook delivery: retries, order, isolation, shutdown', () => {
     expect((await deliveriesOf(fastUser, fastHook))[0]).toMatchObject({ status: 'delivered', attempts: 1 });
 
     // Meanwhile the slow endpoint's attempts time out and are retried, and the dead one's back off.
-    await waitFor(async () => (await db(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE last_error = 'timed out after 5 s'`)).rows[0].n > 0, 15_000);
-    const dead = (await db(`SELECT DISTINCT last_error FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE w.user_id = $1 AND attempts > 0`, [deadUser.id])).rows;
+    await waitFor(
+      async () => (await db(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE last_error = 'timed out after 5 s'`)).rows[0].n > 0,
+      15_000,
+    );
+    const dead = (
+      await db(
+        `SELECT DISTINCT last_error FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id WHERE w.user_id = $1 AND attempts > 0`,
+        [deadUser.id],
+      )
+    ).rows;
     expect(dead).toEqual([{ last_error: 'connection refused' }]);
     // Clean up: the slow and dead endpoints stop holding slots for the tests that follow.
     await db(`DELETE FROM webhooks WHERE user_id = ANY($1)`, [[slowUser.id, deadUser.id]]);
@@ -152,7 +178,9 @@ describe('webhook delivery: retries, order, isolation, shutdown', () => {
       closed = alone.app.close(); // what SIGTERM does after the drain delay
       await closed;
       expect(Date.now() - closing).toBeGreaterThan(500); // it waited for the attempt
-      const [delivery] = (await query(database.url, `SELECT status, attempts, lease_token FROM webhook_deliveries WHERE webhook_id = $1`, [hookId])).rows;
+      const [delivery] = (
+        await query(database.url, `SELECT status, attempts, lease_token FROM webhook_deliveries WHERE webhook_id = $1`, [hookId])
+      ).rows;
       expect(delivery).toEqual({ status: 'delivered', attempts: 1, lease_token: null });
       expect(receiver.forStream(streamId)).toHaveLength(1);
     } finally {

@@ -14,12 +14,8 @@ const NGINX = findTool('nginx') ?? 'nginx';
 const WINDOW_SECONDS = 3;
 
 /**
- * stream.live / stream.idle from a real nginx-rtmp and ffmpeg publish. SKIPPED until
- * the live periods of issue 10 (branch live-ingest) are merged: they must record the
- * events in the transactions that start and end a period, i.e. in StreamLiveness,
- *   startLivePeriod: after markLive: `await this.streamEvents.record(client, 'stream.live', streamId);`
- *   endLivePeriod:   after markIdle: `await this.streamEvents.record(client, 'stream.idle', streamId);`
- * (StreamEventsRepository injected as `streamEvents`). Then change `it.skip` to `it`.
+ * stream.live / stream.idle from a real nginx-rtmp and ffmpeg publish: StreamLiveness
+ * records them in the transactions that start and end a live period.
  */
 describeWithTools('webhooks from a real RTMP publish (nginx-rtmp + ffmpeg)', ['nginx', RTMP_MODULE, 'ffmpeg'], () => {
   let t: TestApp;
@@ -58,7 +54,12 @@ rtmp { server {
 `,
     );
     nginx = spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { stdio: 'ignore' });
-    await waitFor(async () => (await readFile(join(dir, 'nginx.pid'), 'utf8').catch(() => '')).trim() !== '', 5000, 100, 'nginx did not start');
+    await waitFor(
+      async () => (await readFile(join(dir, 'nginx.pid'), 'utf8').catch(() => '')).trim() !== '',
+      5000,
+      100,
+      'nginx did not start',
+    );
   });
   afterAll(async () => {
     nginx?.kill('SIGKILL');
@@ -71,14 +72,29 @@ rtmp { server {
   function publish(key: string, seconds: number): Promise<number | null> {
     const child = spawn(
       'ffmpeg',
-      ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=15', '-t', String(seconds), '-f', 'flv', `rtmp://127.0.0.1:${rtmpPort}/live/${key}`],
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-re',
+        '-f',
+        'lavfi',
+        '-i',
+        'testsrc=size=320x240:rate=15',
+        '-t',
+        String(seconds),
+        '-f',
+        'flv',
+        `rtmp://127.0.0.1:${rtmpPort}/live/${key}`,
+      ],
       { stdio: 'ignore' },
     );
     return new Promise((resolve) => child.once('exit', resolve));
   }
 
-  it.skip('one publish, a reconnect within the window: exactly one stream.live, then one stream.idle after the window', async () => {
-    const stream = (await t.http().post('/api/v1/streams').set(owner.auth).send({ reconnectWindowSeconds: WINDOW_SECONDS }).expect(201)).body;
+  it('one publish, a reconnect within the window: exactly one stream.live, then one stream.idle after the window', async () => {
+    const stream = (await t.http().post('/api/v1/streams').set(owner.auth).send({ reconnectWindowSeconds: WINDOW_SECONDS }).expect(201))
+      .body;
     const types = () => receiver.forStream(stream.id).map((r) => r.body.type);
     const first = publish(stream.streamKey, 3);
     await waitFor(async () => types().includes('stream.live'), 5000);

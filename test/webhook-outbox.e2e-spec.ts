@@ -18,15 +18,18 @@ describe('stream events are recorded with their change, atomically', () => {
   const receiver = new WebhookReceiver();
   const db = (sql: string, params: unknown[] = []) => query(t.config.databaseUrl, sql, params);
   const eventsOf = async (streamId: number) =>
-    (await db(`SELECT id, type, user_id AS "userId", stream FROM stream_events WHERE stream_id = $1 ORDER BY seq`, [streamId])).rows as Array<{
+    (await db(`SELECT id, type, user_id AS "userId", stream FROM stream_events WHERE stream_id = $1 ORDER BY seq`, [streamId]))
+      .rows as Array<{
       id: string;
       type: string;
       userId: number | null;
       stream: Record<string, unknown>;
     }>;
   const typesOf = async (streamId: number) => (await eventsOf(streamId)).map((event) => event.type);
-  const newStream = async (user = owner) => (await t.http().post('/api/v1/streams').set(user.auth).send({}).expect(201)).body as { id: number; streamKey: string };
-  const patch = (id: number, body: Record<string, unknown>, user = owner) => t.http().patch(`/api/v1/streams/${id}`).set(user.auth).send(body);
+  const newStream = async (user = owner) =>
+    (await t.http().post('/api/v1/streams').set(user.auth).send({}).expect(201)).body as { id: number; streamKey: string };
+  const patch = (id: number, body: Record<string, unknown>, user = owner) =>
+    t.http().patch(`/api/v1/streams/${id}`).set(user.auth).send(body);
 
   beforeAll(async () => {
     await receiver.start();
@@ -187,6 +190,10 @@ describe('stream events are recorded with their change, atomically', () => {
       ['stream.live', 'live'],
     ]);
     await waitFor(async () => receiver.forStream(stream.id).length === 2, 10_000);
-    expect(receiver.forStream(stream.id)[1].body).toMatchObject({ id, type: 'stream.live', data: { stream: { id: stream.id, status: 'live' } } });
+    expect(receiver.forStream(stream.id)[1].body).toMatchObject({
+      id,
+      type: 'stream.live',
+      data: { stream: { id: stream.id, status: 'live' } },
+    });
   });
 });

@@ -43,7 +43,10 @@ describe('webhooks across restarts and instances (real processes)', () => {
   async function call(api: ApiProcess, method: string, path: string, token?: string, body?: unknown) {
     const res = await timedFetch(`${api.url}/api/v1${path}`, {
       method,
-      headers: { ...(body === undefined ? {} : { 'Content-Type': 'application/json' }), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+        ...(token ? { Authorization: `Bearer ${token}` } : {}),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${res.text}`);
@@ -53,7 +56,8 @@ describe('webhooks across restarts and instances (real processes)', () => {
   async function signUp(api: ApiProcess): Promise<string> {
     const username = `u_${randomBytes(5).toString('hex')}`;
     await call(api, 'POST', '/users', undefined, { username, email: `${username}@example.com`, password: 'correct horse battery' });
-    return (await call(api, 'POST', '/auth/login', undefined, { login: username, password: 'correct horse battery' })).accessToken as string;
+    return (await call(api, 'POST', '/auth/login', undefined, { login: username, password: 'correct horse battery' }))
+      .accessToken as string;
   }
 
   /** Every recorded event, per stream, in the order it happened. */
@@ -82,7 +86,10 @@ describe('webhooks across restarts and instances (real processes)', () => {
     const streams = [];
     for (let i = 0; i < 3; i++) streams.push((await call(first, 'POST', '/streams', token, {})).id as number);
     await call(first, 'PATCH', `/streams/${streams[0]}`, token, { status: 'disabled' });
-    await waitFor(async () => (await db(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE last_error = 'connection refused'`)).rows[0].n >= 3, 10_000);
+    await waitFor(
+      async () => (await db(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE last_error = 'connection refused'`)).rows[0].n >= 3,
+      10_000,
+    );
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toEqual({ code: 0, signal: null });
@@ -109,7 +116,9 @@ describe('webhooks across restarts and instances (real processes)', () => {
     await waitFor(async () => receiver.requests.length === 1, 5000);
     api.child.kill('SIGTERM');
     expect(await api.exited).toEqual({ code: 0, signal: null });
-    expect((await db(`SELECT status, attempts, lease_token FROM webhook_deliveries`)).rows).toEqual([{ status: 'delivered', attempts: 1, lease_token: null }]);
+    expect((await db(`SELECT status, attempts, lease_token FROM webhook_deliveries`)).rows).toEqual([
+      { status: 'delivered', attempts: 1, lease_token: null },
+    ]);
   });
 
   it('two instances deliver each event once per attempt, and the events of each stream in order', async () => {
@@ -124,7 +133,8 @@ describe('webhooks across restarts and instances (real processes)', () => {
       const api = i % 2 ? a : b;
       const token = tokens[i % 2];
       const id = (await call(api, 'POST', '/streams', token, {})).id as number;
-      for (const status of ['disabled', 'active', 'disabled', 'active']) await call(i % 3 ? a : b, 'PATCH', `/streams/${id}`, token, { status });
+      for (const status of ['disabled', 'active', 'disabled', 'active'])
+        await call(i % 3 ? a : b, 'PATCH', `/streams/${id}`, token, { status });
       await call(api, 'POST', `/streams/${id}/key`, token);
     });
     await Promise.all(work);
@@ -137,7 +147,9 @@ describe('webhooks across restarts and instances (real processes)', () => {
     expect(receivedOnce()).toEqual(expected);
 
     const sent = async (api: ApiProcess) =>
-      [...(await timedFetch(`${api.url}/metrics`)).text.matchAll(/^streamly_webhook_deliveries_total\{[^}]*outcome="delivered"\} (\d+)/gm)].reduce((sum, m) => sum + Number(m[1]), 0);
+      [
+        ...(await timedFetch(`${api.url}/metrics`)).text.matchAll(/^streamly_webhook_deliveries_total\{[^}]*outcome="delivered"\} (\d+)/gm),
+      ].reduce((sum, m) => sum + Number(m[1]), 0);
     const [byA, byB] = [await sent(a), await sent(b)];
     expect(byA + byB).toBe(total);
     console.log(`two instances: ${byA} + ${byB} deliveries`);

@@ -6,7 +6,16 @@ import { waitFor } from './helpers/http.js';
 import { createUser, type TestUser } from './helpers/users.js';
 import { WebhookReceiver } from './helpers/webhook-receiver.js';
 
-const ALL_EVENTS = ['stream.created', 'stream.live', 'stream.idle', 'stream.disabled', 'stream.enabled', 'stream.key_rotated', 'stream.expired', 'stream.deleted'];
+const ALL_EVENTS = [
+  'stream.created',
+  'stream.live',
+  'stream.idle',
+  'stream.disabled',
+  'stream.enabled',
+  'stream.key_rotated',
+  'stream.expired',
+  'stream.deleted',
+];
 const WEBHOOK_KEYS = ['createdAt', 'enabled', 'events', 'id', 'url'];
 
 /** The receiver's own check, node:crypto only (API.md's Webhooks section). */
@@ -49,7 +58,12 @@ describe('webhook endpoints (routes, owner-scoped)', () => {
     expect(list.body.items.map((w: { id: number }) => w.id)).toContain(id);
     expect(JSON.stringify(list.body)).not.toContain(created.body.secret);
 
-    const patched = await t.http().patch(`/api/v1/webhooks/${id}`).set(owner.auth).send({ events: ['stream.deleted'], enabled: false }).expect(200);
+    const patched = await t
+      .http()
+      .patch(`/api/v1/webhooks/${id}`)
+      .set(owner.auth)
+      .send({ events: ['stream.deleted'], enabled: false })
+      .expect(200);
     expect(patched.body).toMatchObject({ id, events: ['stream.deleted'], enabled: false, url: receiver.url });
     // Stored sealed, never as shown.
     const [row] = (await query(t.config.databaseUrl, `SELECT secret FROM webhooks WHERE id = $1`, [id])).rows;
@@ -118,7 +132,9 @@ describe('webhook endpoints (routes, owner-scoped)', () => {
     expect(signedBy(request.rawBody, header, created.body.secret)).toBe(true);
     expect(signedBy(request.rawBody, header, 'whsec_someone-else')).toBe(false);
     // Once the old secret's 24 h are over, only the new one signs.
-    await query(t.config.databaseUrl, `UPDATE webhooks SET previous_secret_expires_at = now() - interval '1 second' WHERE id = $1`, [created.body.id]);
+    await query(t.config.databaseUrl, `UPDATE webhooks SET previous_secret_expires_at = now() - interval '1 second' WHERE id = $1`, [
+      created.body.id,
+    ]);
     const next = (await t.http().post('/api/v1/streams').set(owner.auth).send({}).expect(201)).body;
     await waitFor(async () => receiver.forStream(next.id).length > 0, 10_000);
     const later = receiver.forStream(next.id)[0];
@@ -165,7 +181,12 @@ describe('webhook endpoints: refused addresses (WEBHOOK_ALLOW_PRIVATE_NETWORKS u
 
   it('a name that resolves to loopback is refused after DNS; a public address is accepted, and PATCH checks too', async () => {
     // This machine's own name resolves to a loopback address (/etc/hosts).
-    await t.http().post('/api/v1/webhooks').set(owner.auth).send({ url: `http://${hostname()}:9/hook` }).expect(400);
+    await t
+      .http()
+      .post('/api/v1/webhooks')
+      .set(owner.auth)
+      .send({ url: `http://${hostname()}:9/hook` })
+      .expect(400);
     const ok = await t.http().post('/api/v1/webhooks').set(owner.auth).send({ url: 'https://93.184.216.34/hook' }).expect(201);
     await t.http().patch(`/api/v1/webhooks/${ok.body.id}`).set(owner.auth).send({ url: 'http://127.0.0.1/' }).expect(400);
   });

@@ -14,6 +14,7 @@ import {
   ApiNoContentResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiServiceUnavailableResponse,
   ApiTags,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
@@ -39,7 +40,8 @@ export class AuthController {
   @ApiOkResponse({ type: SessionResponse })
   @ApiBadRequestResponse({ description: 'Invalid or unknown field' })
   @ApiUnauthorizedResponse({ description: 'Unknown login or wrong password (one answer for both)' })
-  @ApiTooManyRequestsResponse({ description: 'Too many attempts from this client; see Retry-After' })
+  @ApiTooManyRequestsResponse({ description: 'Too many attempts from this client, or failed logins for this account; see Retry-After' })
+  @ApiServiceUnavailableResponse({ description: 'Server busy hashing passwords; see Retry-After' })
   login(@Body() dto: LoginDto): Promise<Session> {
     return this.auth.login(dto);
   }

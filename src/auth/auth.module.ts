@@ -5,6 +5,7 @@ import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { StreamsModule } from '../streams/streams.module.js';
 import { UsersModule } from '../users/users.module.js';
+import { AccountLoginLimit } from './account-login-limit.js';
 import { AccountController } from './account.controller.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
@@ -12,7 +13,8 @@ import { PostgresThrottlerStorage } from './postgres-throttler.storage.js';
 import { RefreshTokensRepository } from './refresh-tokens.repository.js';
 
 /**
- * Login, refresh, logout; and the rate limit for login and sign-up. ThrottlerModule
+ * Login, refresh, logout; and the rate limits for login, sign-up and password change
+ * (per IP, per account, per user). ThrottlerModule
  * is global, so UsersController's sign-up can use ThrottlerGuard too. No guard is
  * registered globally: only routes that opt in (`@UseGuards(ThrottlerGuard)`) are
  * limited, never probes, metrics or ingest hooks.
@@ -33,6 +35,6 @@ import { RefreshTokensRepository } from './refresh-tokens.repository.js';
     }),
   ],
   controllers: [AuthController, AccountController],
-  providers: [AuthService, RefreshTokensRepository],
+  providers: [AuthService, RefreshTokensRepository, AccountLoginLimit],
 })
 export class AuthModule {}

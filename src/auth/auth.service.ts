@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { ResolvedConfig } from '../config/app-config.js';
+import { RetryLaterException } from '../common/retry-later.exception.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { Sql } from '../database/sql.js';
 import { Sweeper } from '../database/sweeper.service.js';
@@ -13,7 +14,8 @@ import type { User } from '../users/user.entity.js';
 import { STALE_TOKEN_MESSAGE, UsersService } from '../users/users.service.js';
 import type { ChangePasswordDto } from './dto/change-password.dto.js';
 import type { LoginDto } from './dto/login.dto.js';
-import { RefreshTokensRepository } from './refresh-tokens.repository.js';
+import { AccountLoginLimit, type LoginAllowance } from './account-login-limit.js';
+import { RefreshTokensRepository, type RefreshTtls } from './refresh-tokens.repository.js';
 
 /** One answer for an unknown login and a wrong password, so neither reveals which accounts exist. */
 export const INVALID_CREDENTIALS = 'invalid login or password';
@@ -45,6 +47,7 @@ export class AuthService implements OnModuleInit {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
     private readonly sweeper: Sweeper,
+    private readonly loginLimit: AccountLoginLimit,
     private readonly sql: Sql,
     private readonly streams: StreamsRepository,
   ) {}
@@ -53,8 +56,25 @@ export class AuthService implements OnModuleInit {
     this.sweeper.register('expired refresh tokens', (size) => this.tokens.deleteExpired(size));
   }
 
-  /** An unknown login costs one bcrypt comparison too (against a dummy hash), like a wrong password. */
+  /**
+   * Counts against the per-account limit (AccountLoginLimit) only when it fails for
+   * the credentials: a success, or an error such as a busy server, gives the allowance back.
+   */
   async login(dto: LoginDto): Promise<Session> {
+    const allowance = await this.loginLimit.take(dto.login);
+    let session: Session;
+    try {
+      session = await this.checkCredentials(dto);
+    } catch (error) {
+      if (allowance && !(error instanceof UnauthorizedException)) await this.giveBack(allowance);
+      throw error;
+    }
+    if (allowance) await this.giveBack(allowance);
+    return session;
+  }
+
+  /** An unknown login costs one bcrypt comparison too (against a dummy hash), like a wrong password. */
+  private async checkCredentials(dto: LoginDto): Promise<Session> {
     const found = await this.users.findCredentials(dto.login);
     const valid = found
       ? await this.passwords.verify(dto.password, found.passwordHash)
@@ -63,10 +83,15 @@ export class AuthService implements OnModuleInit {
 
     // Issued only if the hash just checked is still the stored one (no session outlives a password change).
     const refreshToken = newRefreshToken();
-    const issued = await this.tokens.issue(found.user.id, found.passwordHash, randomUUID(), sha256(refreshToken), this.config.jwtRefreshTtlSeconds);
+    const issued = await this.tokens.issue(found.user.id, found.passwordHash, randomUUID(), sha256(refreshToken), this.refreshTtls());
     if (!issued) throw new UnauthorizedException(INVALID_CREDENTIALS);
     if (this.passwords.needsRehash(found.passwordHash)) await this.rehash(found.user.id, dto.password, found.passwordHash);
     return this.session(found.user, refreshToken);
+  }
+
+  /** Best effort: the session exists already, so a failure here must not turn the login into an error. */
+  private async giveBack(allowance: LoginAllowance): Promise<void> {
+    await this.loginLimit.giveBack(allowance).catch((error: Error) => this.logger.warn(`Giving back a login allowance failed: ${error.message}`));
   }
 
   /**
@@ -74,8 +99,13 @@ export class AuthService implements OnModuleInit {
    * now that the password is known, unless the password changed meanwhile.
    */
   private async rehash(userId: number, password: string, currentHash: string): Promise<void> {
-    const newHash = await this.passwords.hash(password);
-    await this.users.replacePasswordHash(userId, currentHash, newHash);
+    try {
+      const newHash = await this.passwords.hash(password);
+      await this.users.replacePasswordHash(userId, currentHash, newHash);
+    } catch (error) {
+      // The session is issued already; a busy bcrypt queue only postpones this to the next login.
+      if (!(error instanceof RetryLaterException)) throw error;
+    }
   }
 
   /**
@@ -119,7 +149,7 @@ export class AuthService implements OnModuleInit {
   async refresh(refreshToken: string): Promise<Session> {
     const tokenHash = sha256(refreshToken);
     const next = newRefreshToken();
-    const rotated = await this.tokens.rotate(tokenHash, sha256(next), this.config.jwtRefreshTtlSeconds);
+    const rotated = await this.tokens.rotate(tokenHash, sha256(next), this.refreshTtls());
     const user = rotated && (await this.users.findById(rotated.userId));
     if (!rotated || !user) {
       await this.revokeFamilyIfReused(tokenHash);
@@ -135,6 +165,10 @@ export class AuthService implements OnModuleInit {
       await this.revokeFamilyIfReused(tokenHash);
       throw new UnauthorizedException(INVALID_REFRESH_TOKEN);
     }
+  }
+
+  private refreshTtls(): RefreshTtls {
+    return { slidingSeconds: this.config.jwtRefreshTtlSeconds, absoluteSeconds: this.config.jwtRefreshAbsoluteTtlSeconds };
   }
 
   /** iss, aud, exp and HS256 come from AccessTokenModule's signOptions. */

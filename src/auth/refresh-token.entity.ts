@@ -37,4 +37,8 @@ export class RefreshToken {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
+
+  /** The family's login, copied on every rotation: the family ends JWT_REFRESH_ABSOLUTE_TTL_SECONDS after it. */
+  @Column({ name: 'family_started_at', type: 'timestamptz', default: () => 'now()' })
+  familyStartedAt: Date;
 }

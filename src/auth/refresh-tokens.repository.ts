@@ -2,6 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 
+/** How long a refresh token lives, and its family (the login session) at most. */
+export interface RefreshTtls {
+  slidingSeconds: number;
+  absoluteSeconds: number;
+}
+
 /**
  * Every statement on `refresh_tokens` (by TypeORM's manager, so a caller's transaction
  * can include them). Tokens are known only by their SHA-256; expiry is compared with
@@ -15,44 +21,48 @@ export class RefreshTokensRepository {
    * A new family's first token, issued only if `passwordHash` is still the user's, under
    * a share lock on the user: a password change in flight (which holds the row) makes
    * this wait and then refuse, and one starting now waits for this insert and then
-   * revokes it. No session outlives a change.
+   * revokes it. No session outlives a change. The family starts now (family_started_at's default).
    */
-  async issue(userId: number, passwordHash: string, familyId: string, tokenHash: string, ttlSeconds: number): Promise<boolean> {
+  async issue(userId: number, passwordHash: string, familyId: string, tokenHash: string, ttls: RefreshTtls): Promise<boolean> {
     const rows = (await this.dataSource.query(
       `WITH owner AS (SELECT id FROM users WHERE id = $1 AND password = $2 FOR SHARE)
        INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)
-       SELECT id, $3, $4, now() + make_interval(secs => $5) FROM owner
+       SELECT id, $3, $4, now() + make_interval(secs => least($5::integer, $6::integer)) FROM owner
        RETURNING id`,
-      [userId, passwordHash, familyId, tokenHash, ttlSeconds],
+      [userId, passwordHash, familyId, tokenHash, ttls.slidingSeconds, ttls.absoluteSeconds],
     )) as unknown[];
     return rows.length > 0;
   }
 
   /**
    * Revokes a live token and issues `nextHash` in its family, atomically; null when the
-   * token is unknown, expired or already used. The owner's row is locked first, the lock
-   * order of password change and account deletion (user, then tokens).
+   * token is unknown, expired or already used, or its family is older than the absolute
+   * lifetime. The new token inherits the family's start and never outlives the family.
+   * The owner's row is locked first, the lock order of password change and account
+   * deletion (user, then tokens).
    */
-  rotate(tokenHash: string, nextHash: string, ttlSeconds: number): Promise<{ userId: number } | null> {
+  rotate(tokenHash: string, nextHash: string, ttls: RefreshTtls): Promise<{ userId: number } | null> {
     return this.dataSource.transaction(async (manager) => {
       const [owner] = (await manager.query(
         `SELECT u.id FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 FOR SHARE OF u`,
         [tokenHash],
       )) as { id: number }[];
       if (!owner) return null;
-      const [revoked] = (await manager.query(
-        `UPDATE refresh_tokens SET revoked_at = now()
-         WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
-         RETURNING family_id`,
-        [tokenHash],
-      )) as [{ family_id: string }[], number];
-      const familyId = revoked[0]?.family_id;
-      if (!familyId) return null;
-      await manager.query(
-        `INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at) VALUES ($1, $2, $3, now() + make_interval(secs => $4))`,
-        [owner.id, familyId, nextHash, ttlSeconds],
-      );
-      return { userId: owner.id };
+      // The absolute check here too, not only the capped expires_at: the setting may have been lowered since.
+      const issued = (await manager.query(
+        `WITH revoked AS (
+           UPDATE refresh_tokens SET revoked_at = now()
+           WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
+             AND family_started_at > now() - make_interval(secs => $5)
+           RETURNING family_id, family_started_at
+         )
+         INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at, family_started_at)
+         SELECT $2::integer, family_id, $3, least(now() + make_interval(secs => $4), family_started_at + make_interval(secs => $5)), family_started_at
+         FROM revoked
+         RETURNING id`,
+        [tokenHash, owner.id, nextHash, ttls.slidingSeconds, ttls.absoluteSeconds],
+      )) as unknown[];
+      return issued.length > 0 ? { userId: owner.id } : null;
     });
   }
 

@@ -11,20 +11,22 @@ import { BaseExceptionFilter } from '@nestjs/core';
 import { STATUS_CODES } from 'node:http';
 import { QueryFailedError } from 'typeorm';
 import { isDatabaseUnavailable } from '../database/database-errors.js';
-
+import { RetryLaterException, setRetryAfter } from './retry-later.exception.js';
 
 /**
  * Turns errors into the HTTP answers the contract promises: a unique violation is
  * a 409 (the constraint decides, not a read-then-write), a value the database
  * rejects is a 400, an unreachable or overloaded database is a 503, and none ever
- * leaks driver or SQL text. HttpExceptions get Nest's full error shape. Anything
- * else falls through to Nest's default handling (logged, 500).
+ * leaks driver or SQL text. HttpExceptions get Nest's full error shape, and a
+ * RetryLaterException its Retry-After header too. Anything else falls through to
+ * Nest's default handling (logged, 500).
  */
 @Catch()
 export class DatabaseExceptionFilter extends BaseExceptionFilter {
   private readonly logger = new Logger('Database');
 
   override catch(exception: unknown, host: ArgumentsHost): void {
+    if (exception instanceof RetryLaterException) setRetryAfter(host.switchToHttp().getResponse(), exception);
     super.catch(this.translate(exception), host);
   }
 

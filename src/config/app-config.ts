@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { secretWeakness } from './secret-strength.js';
 
 /** Everything the app reads from the environment, parsed and validated once at startup. */
 export interface AppConfig {
@@ -21,24 +22,10 @@ export interface AppConfig {
   jwtSecret: string | undefined;
   jwtAccessTtlSeconds: number;
   jwtRefreshTtlSeconds: number;
+  /** A session (refresh-token family) ends this long after its login, however often it is refreshed. */
+  jwtRefreshAbsoluteTtlSeconds: number;
   ingestSecret: string | undefined;
-  bcryptCost: number;
-  /** libuv's thread pool size (its own variable, read here so it is validated and visible); bcrypt runs there. */
-  uvThreadPoolSize: number;
-  authRateLimitPerMinute: number;
-  streamDefaultTtlSeconds: number;
-  streamSweepIntervalSeconds: number;
-  /** An nginx-rtmp publish session without `on_update` for this long is closed by the sweep. */
-  ingestSessionTimeoutSeconds: number;
-  logLevel: string;
-  corsOrigins: string[];
-  trustProxy: boolean | number | string[];
-  /** How long readiness reports 503 before the server stops accepting, so load balancers notice. */
-  shutdownDrainMs: number;
-  /** Where the embedded PostgreSQL and generated secrets live. */
-  dataDir: string;
-  // ---- webhooks (issue 11) ----
-  /** The operator endpoint that receives every event, and its signing secret (both unset, or both set). */
+  /** The operator endpoint that receives every webhook event, and its signing secret (both optional). */
   webhookUrl: string | undefined;
   webhookSecret: string | undefined;
   /** How long a failing delivery is retried before it is marked `failed`; 0 = one attempt only. */
@@ -47,6 +34,32 @@ export interface AppConfig {
   webhookRetryBaseSeconds: number;
   /** Endpoints on loopback, private, link-local or metadata addresses are allowed (development, internal services). */
   webhookAllowPrivateNetworks: boolean;
+  bcryptCost: number;
+  /** libuv's thread pool size (its own variable, read here so it is validated and visible); bcrypt runs there. */
+  uvThreadPoolSize: number;
+  authRateLimitPerMinute: number;
+  /** Failed logins per account (any IP, any instance) per 15 minutes before that account answers 429; 0 = off. */
+  authAccountRateLimitPer15Minutes: number;
+  /** bcrypt jobs allowed to wait for a slot; one more is refused with 503 at once. */
+  bcryptMaxQueue: number;
+  streamDefaultTtlSeconds: number;
+  streamSweepIntervalSeconds: number;
+  /** An nginx-rtmp publish session without `on_update` for this long is closed by the sweep. */
+  ingestSessionTimeoutSeconds: number;
+  // ---- live ingest limits and resilience (0 = no limit) ----
+  maxStreamsPerUser: number;
+  maxLiveStreamsPerUser: number;
+  /** How long publishers verified before a database outage keep publishing through it; 0 = fail closed. */
+  ingestOutageGraceSeconds: number;
+  /** Ended publish sessions (they hold encoder addresses) are deleted after this many days. */
+  ingestSessionRetentionDays: number;
+  logLevel: string;
+  corsOrigins: string[];
+  trustProxy: boolean | number | string[];
+  /** How long readiness reports 503 before the server stops accepting, so load balancers notice. */
+  shutdownDrainMs: number;
+  /** Where the embedded PostgreSQL and generated secrets live. */
+  dataDir: string;
 }
 
 export type ResolvedConfig = AppConfig & {
@@ -64,11 +77,21 @@ export class ConfigError extends Error {
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
+export interface LoadOptions {
+  /**
+   * false: JWT_SECRET, INGEST_SECRET and WEBHOOK_SECRET are neither read nor required
+   * (they stay undefined). For tools that only touch the database, such as the migration
+   * Job: least privilege, so their environment need not hold the app's secrets.
+   */
+  secrets?: boolean;
+}
+
 /**
  * Parses the environment. Collects every problem before failing, so an operator
  * fixes all bad variables in one go; each message starts with the variable's name.
  */
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOptions = {}): AppConfig {
+  const withSecrets = options.secrets ?? true;
   const problems: string[] = [];
   const raw = (name: string): string | undefined => {
     const value = env[name];
@@ -122,15 +145,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const replicaUrls = list('DATABASE_REPLICA_URLS').map((url) => postgresUrl('DATABASE_REPLICA_URLS', url));
 
-  const secret = (name: string): string | undefined => {
-    const value = raw(name);
+  // Messages name the variable, never its value.
+  const secret = (name: string, required: boolean): string | undefined => {
+    const value = withSecrets ? raw(name) : undefined;
     if (value === undefined) {
-      if (production) problems.push(`${name} is required when NODE_ENV=production`);
+      if (withSecrets && required) problems.push(`${name} is required when ${name === 'WEBHOOK_SECRET' ? 'WEBHOOK_URL is set' : 'NODE_ENV=production'}`);
       return undefined;
     }
     if (Buffer.byteLength(value, 'utf8') < 32) problems.push(`${name} must be at least 32 bytes long`);
+    else if (production) {
+      const weakness = secretWeakness(value);
+      if (weakness) problems.push(`${name} ${weakness}: generate one with \`openssl rand -base64 48\``);
+    }
     return value;
   };
+  const jwtSecret = secret('JWT_SECRET', production);
+  const ingestSecret = secret('INGEST_SECRET', production);
+  const webhookUrl = raw('WEBHOOK_URL');
+  if (webhookUrl !== undefined && !/^https?:$/.test(parseUrl(webhookUrl)?.protocol ?? '')) {
+    // Never echo the value: it may carry credentials.
+    problems.push('WEBHOOK_URL must be an http:// or https:// URL');
+  }
+  const webhookSecret = secret('WEBHOOK_SECRET', webhookUrl !== undefined);
+  if (production) {
+    // One leaked secret must not open the others: each signs or guards something different.
+    const named = [['JWT_SECRET', jwtSecret], ['INGEST_SECRET', ingestSecret], ['WEBHOOK_SECRET', webhookSecret]] as const;
+    named.forEach(([name, value], i) => {
+      const same = named.slice(0, i).find(([, other]) => value !== undefined && other === value);
+      if (same) problems.push(`${name} must differ from ${same[0]}`);
+    });
+  }
 
   const bcryptCost = int('BCRYPT_COST', 12, nodeEnv === 'test' ? 4 : 10, 31);
 
@@ -153,40 +197,36 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     dbStatementTimeoutMs: int('DB_STATEMENT_TIMEOUT_MS', 5000, 100, 3_600_000),
     dbPgBouncer: bool('DB_PGBOUNCER', false),
     migrationsRun: bool('MIGRATIONS_RUN', true),
-    jwtSecret: secret('JWT_SECRET'),
+    jwtSecret,
     jwtAccessTtlSeconds: int('JWT_ACCESS_TTL_SECONDS', 900, 10, 86_400),
     jwtRefreshTtlSeconds: int('JWT_REFRESH_TTL_SECONDS', 2_592_000, 60, 31_536_000),
-    ingestSecret: secret('INGEST_SECRET'),
+    // 90 days; down to 5 s so tests can watch a session end.
+    jwtRefreshAbsoluteTtlSeconds: int('JWT_REFRESH_ABSOLUTE_TTL_SECONDS', 7_776_000, 5, 315_360_000),
+    ingestSecret,
+    webhookUrl,
+    webhookSecret,
+    webhookRetryHours: int('WEBHOOK_RETRY_HOURS', 24, 0, 720),
+    webhookRetryBaseSeconds: int('WEBHOOK_RETRY_BASE_SECONDS', 10, 1, 3600),
+    webhookAllowPrivateNetworks: bool('WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
     bcryptCost,
     uvThreadPoolSize: int('UV_THREADPOOL_SIZE', 4, 1, 1024),
     authRateLimitPerMinute: int('AUTH_RATE_LIMIT_PER_MINUTE', 10, 0, 1_000_000),
+    authAccountRateLimitPer15Minutes: int('AUTH_ACCOUNT_RATE_LIMIT_PER_15_MINUTES', 20, 0, 1_000_000),
+    bcryptMaxQueue: int('BCRYPT_MAX_QUEUE', 64, 0, 1_000_000),
     streamDefaultTtlSeconds: int('STREAM_DEFAULT_TTL_SECONDS', 604_800, 60, 31_536_000),
     streamSweepIntervalSeconds: int('STREAM_SWEEP_INTERVAL_SECONDS', 60, 1, 86_400),
     // nginx-rtmp sends on_update every notify_update_timeout (30 s by default): four missed updates.
     ingestSessionTimeoutSeconds: int('INGEST_SESSION_TIMEOUT_SECONDS', 120, 10, 86_400),
+    maxStreamsPerUser: int('MAX_STREAMS_PER_USER', 100, 0, 1_000_000),
+    maxLiveStreamsPerUser: int('MAX_LIVE_STREAMS_PER_USER', 5, 0, 1_000_000),
+    ingestOutageGraceSeconds: int('INGEST_OUTAGE_GRACE_SECONDS', 300, 0, 86_400),
+    ingestSessionRetentionDays: int('INGEST_SESSION_RETENTION_DAYS', 30, 1, 3650),
     logLevel,
     corsOrigins,
     trustProxy: parseTrustProxy(raw('TRUST_PROXY'), problems),
     shutdownDrainMs: int('SHUTDOWN_DRAIN_MS', production ? 5000 : 0, 0, 600_000),
     dataDir: resolve(raw('DATA_DIR') ?? '.data'),
-    ...webhookConfig(),
   };
-
-  // ---- webhooks (issue 11): parsed here only if no other branch did; messages never echo a value ----
-  function webhookConfig(): Pick<AppConfig, 'webhookUrl' | 'webhookSecret' | 'webhookRetryHours' | 'webhookRetryBaseSeconds' | 'webhookAllowPrivateNetworks'> {
-    const webhookUrl = raw('WEBHOOK_URL');
-    if (webhookUrl !== undefined && !/^https?:$/.test(urlProtocol(webhookUrl))) problems.push('WEBHOOK_URL must be an http:// or https:// URL');
-    const webhookSecret = raw('WEBHOOK_SECRET');
-    if (webhookUrl !== undefined && webhookSecret === undefined) problems.push('WEBHOOK_SECRET is required when WEBHOOK_URL is set');
-    if (webhookSecret !== undefined && Buffer.byteLength(webhookSecret, 'utf8') < 32) problems.push('WEBHOOK_SECRET must be at least 32 bytes long');
-    return {
-      webhookUrl,
-      webhookSecret,
-      webhookRetryHours: int('WEBHOOK_RETRY_HOURS', 24, 0, 720),
-      webhookRetryBaseSeconds: int('WEBHOOK_RETRY_BASE_SECONDS', 10, 1, 3600),
-      webhookAllowPrivateNetworks: bool('WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
-    };
-  }
 
   if (config.dbPgBouncer && config.migrationsRun) {
     // The migration lock is a session advisory lock: through a transaction pooler it would be held by a
@@ -198,12 +238,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return config;
 }
 
-/** `https:` of a URL, '' when it does not parse. */
-function urlProtocol(value: string): string {
+function parseUrl(value: string): URL | undefined {
   try {
-    return new URL(value).protocol;
+    return new URL(value);
   } catch {
-    return '';
+    return undefined;
   }
 }
 

@@ -4,6 +4,7 @@ import type { PostgresDataSourceOptions as PostgresConnectionOptions } from 'typ
 import type { AppConfig } from '../config/app-config.js';
 import { DiscardTimedOutConnectionsSubscriber } from './discard-timed-out-connections.subscriber.js';
 import { InitialSchema1700000000000 } from './migrations/1700000000000-InitialSchema.js';
+import { StatementTimingSubscriber } from './statement-timing.subscriber.js';
 import { UtcClient, utcTypes } from './utc-client.js';
 
 export type DatabaseConfig = Pick<AppConfig, 'replicaUrls' | 'dbPoolMax' | 'dbConnectTimeoutMs' | 'dbStatementTimeoutMs'> &
@@ -57,7 +58,8 @@ export function databaseOptions(config: DatabaseConfig, schema: DatabaseSchema):
     type: 'postgres',
     entities: schema.entities,
     migrations: orderedMigrations(schema),
-    subscribers: [DiscardTimedOutConnectionsSubscriber],
+    // StatementTimingSubscriber: every TypeORM statement's duration, for /metrics.
+    subscribers: [DiscardTimedOutConnectionsSubscriber, StatementTimingSubscriber],
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,

@@ -5,6 +5,7 @@ import type pg from 'pg';
 import type { DataSource } from 'typeorm';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { boundedStatementName, timeStatement } from './statement-timing.js';
 
 /** A pool, or one connection of it inside a transaction. */
 export type Queryable = pg.Pool | pg.PoolClient;
@@ -97,9 +98,13 @@ export class Sql {
     return primaryPool(this.dataSource);
   }
 
-  /** `name` is a short stable identifier (`key_lookup`, `stream_list`); never SQL text or values. */
+  /**
+   * `name` is a short stable identifier (`key_lookup`, `stream_list`); never SQL text or
+   * values. The statement's duration goes to `streamly_db_statement_duration_seconds`
+   * under that name when STATEMENT_NAMES (statement-timing.ts) lists it, else `other`.
+   */
   query<T extends pg.QueryResultRow>(name: string, text: string, values: unknown[] = [], on: Queryable = this.pool): Promise<pg.QueryResult<T>> {
-    return on.query<T>(statement(name, text, values, this.prepared));
+    return timeStatement(this.dataSource, boundedStatementName(name), () => on.query<T>(statement(name, text, values, this.prepared)));
   }
 
   transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {

@@ -1,5 +1,6 @@
+import type { INestApplication } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { FastifyInstance } from 'fastify';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -43,6 +44,25 @@ const UI_INIT = `window.onload = function () {
 };
 `;
 
+/** The OpenAPI document of an app built from AppModule: served at /docs-json, and written by `npm run openapi` (src/openapi.cli.ts). */
+export function createApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Streamly API')
+    .setDescription('Accounts, stream keys and the RTMP ingest bridge. REST routes live under /api/v1.')
+    .setVersion('1.0')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
+    // Relative: the document describes whichever host serves it.
+    .addServer('/', 'This server')
+    .addTag('users', 'Sign-up, profiles and the caller’s account')
+    .addTag('auth', 'Log in, refresh and log out: access and refresh tokens')
+    .addTag('streams', 'The caller’s streams and their stream keys')
+    .addTag('ingest', 'Hooks for RTMP ingest servers, behind the ingest secret')
+    .addTag('Health', 'Probes for orchestrators and load balancers') // Terminus tags its routes `Health`
+    .addTag('probes', 'Prometheus metrics')
+    .build();
+  return SwaggerModule.createDocument(app, config);
+}
+
 /**
  * OpenAPI document at /docs-json and Swagger UI at /docs (root, not under /api/v1),
  * generated from the controllers' and DTOs' decorators. @nestjs/swagger serves its UI
@@ -50,14 +70,8 @@ const UI_INIT = `window.onload = function () {
  * so the few UI files are served here from swagger-ui-dist (a dependency of @nestjs/swagger).
  */
 export function setupApiDocs(app: NestFastifyApplication): void {
-  const config = new DocumentBuilder()
-    .setTitle('Streamly API')
-    .setDescription('Accounts, stream keys and the RTMP ingest bridge. REST routes live under /api/v1.')
-    .setVersion('1.0')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' })
-    .build();
   // Built on first request, when every controller is registered.
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, config), {
+  SwaggerModule.setup('docs', app, () => createApiDocument(app), {
     ui: false,
     raw: ['json'],
     jsonDocumentUrl: 'docs-json',

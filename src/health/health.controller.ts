@@ -2,6 +2,7 @@ import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { sqlComment } from '../database/statement-timing.js';
 import { ShutdownState } from './shutdown-state.js';
 
 /** Probes answer well inside 2 s even when the database hangs: the ping has its own deadline. */
@@ -50,7 +51,7 @@ export class HealthController {
       .check('database')
       .attempt(async () => {
         try {
-          await this.dataSource.query('SELECT 1');
+          await this.dataSource.query(`${sqlComment('health_ping')}SELECT 1`);
         } catch {
           // The report may be read outside the cluster: no host, port or driver text in it.
           throw new Error('database unavailable');

@@ -12,10 +12,19 @@ export type IngestAdapterName = (typeof INGEST_ADAPTERS)[number];
 /** Names the adapter of an ingest controller, so the secret guard can count its refusals too. */
 export const IngestAdapter = Reflector.createDecorator<IngestAdapterName>();
 
+/** Outcomes that let the publisher go on (`grace`: from memory during a database outage). */
+export function allows(outcome: IngestOutcome): outcome is 'allowed' | 'grace' {
+  return outcome === 'allowed' || outcome === 'grace';
+}
+
+export type IngestRefusal = Exclude<IngestOutcome, 'allowed' | 'grace'>;
+
 /** Refused outcomes, as the `reason` of a 403 and a message. */
-export const REFUSAL_MESSAGES: Record<Exclude<IngestOutcome, 'allowed'>, string> = {
+export const REFUSAL_MESSAGES: Record<IngestRefusal, string> = {
   unknown: 'unknown stream key',
   disabled: 'stream is disabled',
   expired: 'stream has expired',
   unauthorized: 'missing or invalid ingest secret',
+  live_limit: 'the owner already has MAX_LIVE_STREAMS_PER_USER live streams',
+  max_duration: 'the live period ran longer than maxContinuousSeconds',
 };

@@ -10,14 +10,14 @@ import { REFUSAL_MESSAGES } from './ingest-decision.js';
 import { IngestController } from './ingest-secret.guard.js';
 import { IngestService } from './ingest.service.js';
 
-@IngestController('keys', 'ingest/keys', 'for callers that cannot send a header')
+@IngestController('keys', 'ingest/keys')
 export class IngestKeysController {
   constructor(private readonly ingest: IngestService) {}
 
   @Get(':streamKey')
   @ApiOperation({ summary: 'May this key publish? For custom ingest servers' })
   @ApiOkResponse({ type: KeyLookupDto, description: 'Usable key' })
-  @ApiForbiddenResponse({ type: KeyRefusalDto, description: 'Disabled or expired stream' })
+  @ApiForbiddenResponse({ type: KeyRefusalDto, description: 'Disabled or expired stream, or its owner at the live limit' })
   @ApiNotFoundResponse({ description: 'Unknown key' })
   async lookup(@Param('streamKey') streamKey: string): Promise<KeyLookupDto> {
     const decision = await this.ingest.lookup('keys', streamKey);

@@ -9,10 +9,11 @@ import { IngestAdapter, REFUSAL_MESSAGES, type IngestAdapterName } from './inges
 import { IngestService } from './ingest.service.js';
 
 /**
- * The shared INGEST_SECRET, as `Authorization: Bearer <secret>` or `?secret=`
- * (nginx-rtmp cannot send headers). Never read from a body: nginx appends the
- * publisher's own query string to it. Compared in constant time on SHA-256
- * digests, which are equal-length whatever was sent.
+ * The shared INGEST_SECRET, as `Authorization: Bearer <secret>`, or as `?secret=` on the
+ * hook routes of servers that cannot send a header (nginx-rtmp, MediaMTX, SRS) and nowhere
+ * else: a URL ends up in proxies' and servers' logs. Never read from a body: nginx appends
+ * the publisher's own query string to it. Compared in constant time on SHA-256 digests,
+ * which are equal-length whatever was sent.
  */
 @Injectable()
 export class IngestSecretGuard implements CanActivate {
@@ -28,7 +29,8 @@ export class IngestSecretGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const given = presentedSecret(request);
+    const inQuery = this.reflector.getAllAndOverride(SecretInQuery, [context.getHandler(), context.getClass()]) ?? false;
+    const given = presentedSecret(request, inQuery);
     if (given !== undefined && timingSafeEqual(digest(given), this.expected)) return true;
     const adapter = this.reflector.getAllAndOverride(IngestAdapter, [context.getHandler(), context.getClass()]);
     if (adapter) this.ingest.recordDecision(adapter, 'unauthorized');
@@ -36,9 +38,13 @@ export class IngestSecretGuard implements CanActivate {
   }
 }
 
-function presentedSecret(request: FastifyRequest): string | undefined {
+/** Routes whose caller can only send the secret in the URL. */
+const SecretInQuery = Reflector.createDecorator<boolean>();
+
+function presentedSecret(request: FastifyRequest, inQuery: boolean): string | undefined {
   const [scheme, token] = (request.headers.authorization ?? '').split(' ');
   if (scheme.toLowerCase() === 'bearer') return token ?? '';
+  if (!inQuery) return undefined;
   // A repeated `secret` parameter arrives as an array: not a secret.
   const secret = (request.query as Record<string, unknown> | undefined)?.secret;
   return typeof secret === 'string' ? secret : undefined;
@@ -50,14 +56,18 @@ function digest(value: string): Buffer {
 
 /**
  * An ingest controller at `path`: guarded by the shared secret, its refusals counted
- * for `adapter`, documented alike. `secretHint` says where the caller configures the
- * secret; `secretInQuery` when the caller can only send it as `?secret=` (nginx-rtmp).
+ * for `adapter`, documented alike. `querySecret` only for the hook routes of servers that
+ * cannot send a header: `hint` says where their operator puts `?secret=`, `required` when
+ * the header is not an option at all (nginx-rtmp). Without it, the Bearer header only.
  */
-export function IngestController(adapter: IngestAdapterName, path: string, secretHint: string, secretInQuery = false) {
+export function IngestController(adapter: IngestAdapterName, path: string, querySecret?: { hint: string; required: boolean }) {
+  const query = querySecret
+    ? [SecretInQuery(true), ApiQuery({ name: 'secret', required: querySecret.required, description: `INGEST_SECRET, ${querySecret.hint}` })]
+    : [];
   return applyDecorators(
     ApiTags('ingest'),
     ApiBearerAuth(),
-    ApiQuery({ name: 'secret', required: secretInQuery, description: `INGEST_SECRET, ${secretHint}` }),
+    ...query,
     ApiUnauthorizedResponse({ description: 'Missing or wrong ingest secret' }),
     IngestAdapter(adapter),
     UseGuards(IngestSecretGuard),

@@ -3,8 +3,11 @@ import { StreamsModule } from '../streams/streams.module.js';
 import { IngestKeysController } from './ingest-keys.controller.js';
 import { IngestSecretGuard } from './ingest-secret.guard.js';
 import { IngestService } from './ingest.service.js';
+import { LiveSessions } from './live-sessions.service.js';
+import { LiveWindowJob } from './live-window.job.js';
 import { MediaMtxController } from './mediamtx.controller.js';
 import { NginxRtmpController } from './nginx-rtmp.controller.js';
+import { OutageGrace } from './outage-grace.js';
 import { PublishSessionsRepository } from './publish-sessions.repository.js';
 import { SrsController } from './srs.controller.js';
 
@@ -12,6 +15,6 @@ import { SrsController } from './srs.controller.js';
 @Module({
   imports: [StreamsModule],
   controllers: [IngestKeysController, NginxRtmpController, MediaMtxController, SrsController],
-  providers: [IngestService, IngestSecretGuard, PublishSessionsRepository],
+  providers: [IngestService, IngestSecretGuard, PublishSessionsRepository, LiveSessions, OutageGrace, LiveWindowJob],
 })
 export class IngestModule {}

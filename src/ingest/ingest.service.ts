@@ -1,50 +1,49 @@
-import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit, ServiceUnavailableException } from '@nestjs/common';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { Sql } from '../database/sql.js';
+import { isDatabaseUnavailable } from '../database/database-errors.js';
 import { Sweeper } from '../database/sweeper.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { isPossibleStreamKey } from '../streams/stream-key.js';
-import { StreamsRepository, type KeyState } from '../streams/streams.repository.js';
+import { StreamsRepository } from '../streams/streams.repository.js';
 import type { KeyLookupDto } from './dto/key-lookup.dto.js';
 import type { IngestAdapterName, IngestOutcome } from './ingest-decision.js';
+import { decide, LiveSessions, type SessionOutcome } from './live-sessions.service.js';
+import { OutageGrace } from './outage-grace.js';
 import type { SessionIngest } from './publish-session.entity.js';
-import { PublishSessionsRepository, type PublishInfo, type SessionRef } from './publish-sessions.repository.js';
+import type { PublishInfo, SessionRef } from './publish-sessions.repository.js';
 
 export type { PublishInfo, SessionRef } from './publish-sessions.repository.js';
 
-export type KeyDecision = { outcome: 'allowed'; stream: KeyLookupDto } | { outcome: Exclude<IngestOutcome, 'allowed' | 'unauthorized'> };
+/**
+ * How long on_update waits for the database before treating it as unreachable (when the
+ * grace is on): nginx drops the publisher if the hook does not answer within its netcall
+ * timeout (10 s), which a hung server's pool, connect and query timeouts together can exceed.
+ */
+const UPDATE_DEADLINE_MS = 3000;
+
+export type KeyDecision = { outcome: 'allowed'; stream: KeyLookupDto } | { outcome: Exclude<SessionOutcome, 'allowed' | 'max_duration'> };
 
 /**
- * Every ingest rule, once; the adapters only translate protocols.
- *
- * - A key is usable when its stream exists, is `active` or `live`, and has not expired.
- * - An allowed publish opens a session and marks the stream `live`; a second
- *   publish on a live key is allowed too (a reconnecting encoder must not be
- *   locked out by a stale session).
- * - A stream is `live` while any of its sessions is open: ending one session
- *   (publish-done, even a stale one from an earlier client id) puts the stream
- *   back to `active` only when no other session is open.
- * - nginx's on_update finds the session by server and client id, because after
- *   a rotation it still carries the old key, and refuses once the key is no
- *   longer the stream's usable key.
- *
- * Session changes and the status they imply happen under the stream row's lock,
- * so concurrent publish / publish-done calls on one stream cannot interleave.
+ * Every ingest decision, once; the adapters only translate protocols. The rules
+ * of sessions and live periods are in LiveSessions; this adds the plain lookup,
+ * the count of every decision, and what happens while PostgreSQL is unreachable
+ * (OutageGrace): known publishers keep publishing, new ones get 503.
  */
 @Injectable()
 export class IngestService implements OnModuleInit {
   constructor(
-    private readonly sql: Sql,
     private readonly streams: StreamsRepository,
-    private readonly sessions: PublishSessionsRepository,
+    private readonly live: LiveSessions,
+    private readonly grace: OutageGrace,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
     private readonly sweeper: Sweeper,
     private readonly metrics: MetricsService,
   ) {}
 
   onModuleInit(): void {
-    this.sweeper.register('stale publish sessions', (size) => this.closeStaleSessions(size));
+    this.sweeper.register('stale publish sessions', (size) => this.live.closeQuiet(size));
+    this.sweeper.register('publish sessions past retention', (size) => this.live.deleteOldSessions(size));
   }
 
   /**
@@ -70,106 +69,77 @@ export class IngestService implements OnModuleInit {
     const row = await this.streams.lookupKey(key);
     if (!row) return { outcome: 'unknown' };
     const outcome = decide(row);
-    return outcome === 'allowed'
-      ? { outcome, stream: { streamId: row.streamId, userId: row.userId, username: row.username, status: row.status as 'active' | 'live', expiresAt: row.expiresAt } }
-      : { outcome };
+    if (outcome !== 'allowed') return { outcome };
+    // Advisory here (no lock): the publish itself, where the server reports one, counts under a lock.
+    const limit = this.config.maxLiveStreamsPerUser;
+    if (limit > 0 && row.othersLive >= limit) return { outcome: 'live_limit' };
+    return { outcome, stream: { streamId: row.streamId, userId: row.userId, username: row.username, status: row.status as 'active' | 'live', expiresAt: row.expiresAt } };
   }
 
-  /** A publish starts: allowed for a usable key, which opens a session and marks the stream `live`. */
+  /** A publish starts (nginx on_publish, SRS on_publish, MediaMTX runOnReady): a session opens and the stream is live. */
   async publish(adapter: SessionIngest, key: string | undefined, info: PublishInfo): Promise<IngestOutcome> {
-    const outcome = await this.openSession(adapter, key, info);
+    const outcome = isPossibleStreamKey(key) ? await this.live.open(adapter, key, info, false, adapter === 'nginx') : 'unknown';
     this.recordDecision(adapter, outcome);
     return outcome;
   }
 
-  private async openSession(adapter: SessionIngest, key: string | undefined, info: PublishInfo): Promise<IngestOutcome> {
-    if (!isPossibleStreamKey(key)) return 'unknown';
-    const result = await this.sql.transaction(async (client) => {
-      const stream = await this.streams.lockByKey(client, key);
-      const outcome = stream ? decide(stream) : 'unknown';
-      if (!stream || outcome !== 'allowed') return { outcome, displaced: [] };
-      // An open session with this server's client id is left over from before the server restarted
-      // (nginx counts client ids from 1 again): it has ended, we just never heard.
-      const displaced = await this.sessions.end(adapter, info, client);
-      await this.sessions.open(client, stream.id, adapter, info);
-      await this.streams.markLive(client, stream.id);
-      return { outcome, displaced: displaced.filter((id) => id !== stream.id) };
-    });
-    // Another stream's lock, taken after ours was released: no lock-order deadlock.
-    for (const streamId of result.displaced) await this.settle(streamId);
-    return result.outcome;
-  }
-
   /**
-   * nginx-rtmp `on_update` for a running publish, matched by session (its
-   * `name` is the key the publish started with, even after a rotation).
-   * Allowed while that is still the stream's usable key; otherwise the session
-   * ends here and nginx drops the publisher on our refusal.
+   * nginx-rtmp `on_update` (`runningSeconds`: its `time` field). While PostgreSQL is
+   * unreachable, a publish that began before the outage goes on for the grace (OutageGrace).
    */
-  async update(adapter: SessionIngest, key: string | undefined, info: PublishInfo): Promise<IngestOutcome> {
-    const outcome = await this.checkSession(adapter, key, info);
+  async update(adapter: SessionIngest, key: string | undefined, info: PublishInfo, runningSeconds: number | null): Promise<IngestOutcome> {
+    const outcome = isPossibleStreamKey(key) ? await this.checkWithGrace(adapter, key, info, runningSeconds) : 'unknown';
     this.recordDecision(adapter, outcome);
     return outcome;
   }
 
-  private async checkSession(adapter: SessionIngest, key: string | undefined, info: PublishInfo): Promise<IngestOutcome> {
-    const session = await this.sessions.touch(adapter, info);
-    // No open session (the sweep closed it, or it began before this backend tracked sessions):
-    // decide like a publish, which also records the session when allowed.
-    if (!session) return this.openSession(adapter, key, info);
-
-    const state = await this.streams.keyStateOf(session.streamId, key ?? null);
-    const outcome = state?.sameKey ? decide(state) : 'unknown';
-    if (outcome !== 'allowed') {
-      await this.sessions.endById(session.id);
-      await this.settle(session.streamId);
-      return outcome;
+  private async checkWithGrace(adapter: SessionIngest, key: string, info: PublishInfo, runningSeconds: number | null): Promise<IngestOutcome> {
+    if (!this.grace.shouldTryDatabase()) {
+      if (this.grace.covers(runningSeconds)) return 'grace';
+      throw new ServiceUnavailableException('database unavailable, try again shortly');
     }
-    // Re-enabled while the encoder kept publishing: it is live again.
-    if (state?.status === 'active') await this.markLiveIfPublishing(session.streamId);
+    let outcome: SessionOutcome;
+    try {
+      const check = this.live.check(adapter, key, info);
+      outcome = this.grace.enabled ? await withDeadline(check, UPDATE_DEADLINE_MS) : await check;
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) && !(error instanceof DeadlineExceeded)) throw error;
+      this.grace.databaseDown();
+      if (this.grace.covers(runningSeconds)) return 'grace';
+      throw error;
+    }
+    this.grace.databaseUp();
     return outcome;
   }
 
+  /** SRS `on_hls`: a heartbeat of the publish (never a refusal: SRS cannot stop a publisher on it). */
+  async heartbeat(adapter: SessionIngest, key: string | undefined, info: PublishInfo): Promise<void> {
+    if (isPossibleStreamKey(key)) await this.live.heartbeat(adapter, key, info);
+  }
+
   /**
-   * Publish-done: ends the session this server's client id names, whatever key
-   * it carries. The stream goes back to `active` unless another session is open.
-   * Unknown or already-ended sessions are fine (nginx never retries, SRS may repeat).
+   * Publish-done: ends the session this server's client id names. Unknown or already-ended
+   * sessions are fine (nginx never retries, SRS may repeat). While PostgreSQL is unreachable
+   * it is kept and recorded once the database is back (LiveWindowJob), at the time it arrived.
    */
   async publishDone(adapter: SessionIngest, ref: SessionRef): Promise<void> {
-    for (const streamId of await this.sessions.end(adapter, ref)) await this.settle(streamId);
-  }
-
-  /** Sweep batch: nginx-rtmp sessions that went quiet are closed (SRS sends no periodic hook). */
-  async closeStaleSessions(batchSize: number): Promise<number> {
-    const streamIds = await this.sessions.endQuiet(batchSize, this.config.ingestSessionTimeoutSeconds);
-    for (const streamId of new Set(streamIds)) await this.settle(streamId);
-    return streamIds.length;
-  }
-
-  /**
-   * `live` → `active` once no session of the stream is open. The row lock comes
-   * first and the check is a later statement, so it sees every session committed
-   * by a publish that held the lock before us.
-   */
-  private async settle(streamId: number): Promise<void> {
-    await this.sql.transaction(async (client) => {
-      await this.streams.lock(client, streamId);
-      if (!(await this.sessions.anyOpen(client, streamId))) await this.streams.markIdle(client, streamId);
-    });
-  }
-
-  /** `active` → `live` while a session of the stream is open (same locking as settle). */
-  private async markLiveIfPublishing(streamId: number): Promise<void> {
-    await this.sql.transaction(async (client) => {
-      await this.streams.lock(client, streamId);
-      if (await this.sessions.anyOpen(client, streamId)) await this.streams.markLive(client, streamId);
-    });
+    try {
+      await this.live.close(adapter, ref);
+    } catch (error) {
+      if (isDatabaseUnavailable(error)) this.grace.defer(adapter, ref);
+      throw error;
+    }
   }
 }
 
-/** The usable-key rule, on the status as shown (past expires_at is `expired`; unknown statuses are `disabled`). */
-function decide(state: KeyState): Exclude<IngestOutcome, 'unauthorized'> {
-  if (state.status === 'expired') return 'expired';
-  if (state.status === 'disabled') return 'disabled';
-  return 'allowed';
+class DeadlineExceeded extends Error {}
+
+/** `work`, or a DeadlineExceeded after `ms` (the work goes on; its late result or error is dropped). */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineExceeded('database did not answer in time')), ms);
+  });
+  work.catch(() => undefined);
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }

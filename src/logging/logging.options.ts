@@ -5,18 +5,17 @@ import type { IncomingMessage } from 'node:http';
 import { Logger, PinoLogger, type Params } from 'nestjs-pino';
 import pino from 'pino';
 import type { AppConfig } from '../config/app-config.js';
+import { logUrl, REDACTED } from './log-url.js';
 
 export type LogSettings = Pick<AppConfig, 'logLevel' | 'nodeEnv'>;
 
-export const REDACTED = '[REDACTED]';
+export { REDACTED };
 
 /**
- * Field names whose values are secrets in a query string: credentials and tokens, stream
- * keys under every name an ingest server uses for them (nginx-rtmp `name`, SRS `stream`,
- * `key`), the ingest secret.
+ * Field names whose values are secrets: credentials and tokens, stream keys under every
+ * name an ingest server uses for them (nginx-rtmp `name`, SRS `stream`, `key`), the ingest secret.
  */
 const SECRET_FIELDS = ['password', 'currentPassword', 'newPassword', 'passwordHash', 'refreshToken', 'accessToken', 'token', 'streamKey', 'secret', 'name', 'stream', 'key'];
-const SECRET_QUERY_NAMES = new Set(SECRET_FIELDS.map((name) => name.toLowerCase()));
 
 /**
  * A safety net for objects someone may log later; request log lines carry none of these
@@ -42,35 +41,6 @@ const SANE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function requestId(req: IncomingMessage): string {
   const incoming = req.headers['x-request-id'];
   return typeof incoming === 'string' && SANE_REQUEST_ID.test(incoming) ? incoming : randomUUID();
-}
-
-/**
- * The request URL as it may appear in a log: the stream key of the ingest lookup
- * (`/ingest/keys/<key>`) and secret-bearing query values (`?secret=`, `?name=`, ...)
- * replaced by [REDACTED].
- */
-export function redactUrl(url: string): string {
-  const queryStart = url.indexOf('?');
-  const path = queryStart === -1 ? url : url.slice(0, queryStart);
-  const safePath = path.replace(/(\/ingest\/keys\/)[^?#]*/i, `$1${REDACTED}`);
-  if (queryStart === -1) return safePath;
-  const query = url
-    .slice(queryStart + 1)
-    .split('&')
-    .map((pair) => {
-      const separator = pair.indexOf('=');
-      if (separator === -1) return pair;
-      const name = pair.slice(0, separator);
-      let decoded = name;
-      try {
-        decoded = decodeURIComponent(name.replace(/\+/g, ' '));
-      } catch {
-        // keep the raw name
-      }
-      return SECRET_QUERY_NAMES.has(decoded.toLowerCase()) ? `${name}=${REDACTED}` : pair;
-    })
-    .join('&');
-  return `${safePath}?${query}`;
 }
 
 const rootLoggers = new Map<string, pino.Logger>();
@@ -116,13 +86,14 @@ export function logRequestCompleted(request: FastifyRequest, reply: FastifyReply
 
 /**
  * How a request or reply appears in any log line (Fastify takes these over its own
- * serializers): the route template and a redacted URL, never headers, bodies or params.
+ * serializers): the route template and the URL rebuilt from it (log-url.ts), never the raw
+ * URL, headers, bodies or secret params.
  */
 const serializers = {
   req: (req: FastifyRequest | IncomingMessage) => ({
     method: req.method,
     route: ('routeOptions' in req ? req.routeOptions.url : undefined) ?? null,
-    url: redactUrl(req.url ?? ''),
+    url: logUrl(req),
     remoteAddress: 'ip' in req ? req.ip : req.socket?.remoteAddress,
     userAgent: req.headers?.['user-agent'],
   }),

@@ -1,6 +1,7 @@
 import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
+import { DatabaseCollector } from './database-collector.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService, UNMATCHED_ROUTE } from './metrics.service.js';
 
@@ -11,7 +12,7 @@ import { MetricsService, UNMATCHED_ROUTE } from './metrics.service.js';
 @Global()
 @Module({
   controllers: [MetricsController],
-  providers: [MetricsService],
+  providers: [MetricsService, DatabaseCollector],
   exports: [MetricsService],
 })
 export class MetricsModule implements OnModuleInit {

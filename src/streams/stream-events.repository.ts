@@ -67,7 +67,12 @@ export class StreamEventsRepository {
    * so a later event of a stream is never handed out before an earlier one.
    */
   async claimUndispatched(client: pg.PoolClient, limit: number): Promise<StreamEventRecord[]> {
-    const { rows: locked } = await this.sql.query<{ locked: boolean }>('stream_event_dispatch_lock', `SELECT pg_try_advisory_xact_lock($1) AS locked`, [DISPATCH_LOCK], client);
+    const { rows: locked } = await this.sql.query<{ locked: boolean }>(
+      'stream_event_dispatch_lock',
+      `SELECT pg_try_advisory_xact_lock($1) AS locked`,
+      [DISPATCH_LOCK],
+      client,
+    );
     if (!locked[0]?.locked) return [];
     const { rows } = await this.sql.query<StreamEventRecord>(
       'stream_event_claim',

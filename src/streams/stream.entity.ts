@@ -1,4 +1,4 @@
-import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import { Check, Column, Entity, Index, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import type { Relation } from 'typeorm';
 
 /** The statuses this service writes and shows. Older rows may hold others: shown as `disabled`. */
@@ -16,6 +16,9 @@ export type StreamStatus = (typeof STREAM_STATUSES)[number];
 // shapes TypeORM cannot describe, only named here so schema sync leaves them alone.
 @Index('idx_streams_user_id', { synchronize: false })
 @Index('idx_streams_expires_at', { synchronize: false })
+@Index('idx_streams_user_live', ['userId'], { where: `"status" = 'live'` })
+@Check('chk_streams_reconnect_window_seconds', `"reconnect_window_seconds" BETWEEN 0 AND 1800`)
+@Check('chk_streams_max_continuous_seconds', `"max_continuous_seconds" BETWEEN 60 AND 86400`)
 export class Stream {
   @PrimaryGeneratedColumn({ type: 'integer', primaryKeyConstraintName: 'streams_pkey' })
   id: number;
@@ -44,4 +47,14 @@ export class Stream {
 
   @Column({ name: 'expires_at', type: 'timestamp' })
   expiresAt: Date;
+
+  // ---- added by migration 1700000003000 (defaults, so older INSERTs keep working) ----
+
+  /** After the last publisher leaves, the stream stays live this long; a publish within it continues the live period. */
+  @Column({ name: 'reconnect_window_seconds', type: 'integer', default: 60 })
+  reconnectWindowSeconds: number;
+
+  /** A live period longer than this is cut off. */
+  @Column({ name: 'max_continuous_seconds', type: 'integer', default: 43_200 })
+  maxContinuousSeconds: number;
 }

@@ -3,6 +3,7 @@ import {
   ApiBadRequestResponse,
   ApiBearerAuth,
   ApiCreatedResponse,
+  ApiForbiddenResponse,
   ApiNoContentResponse,
   ApiNotFoundResponse,
   ApiOkResponse,
@@ -33,7 +34,8 @@ export class StreamsController {
 
   @Post()
   @ApiCreatedResponse({ type: StreamDto })
-  @ApiBadRequestResponse({ description: 'expiresInSeconds outside 60 … 31,536,000, or unknown fields' })
+  @ApiBadRequestResponse({ description: 'expiresInSeconds, reconnectWindowSeconds or maxContinuousSeconds out of range, or unknown fields' })
+  @ApiForbiddenResponse({ description: '`{reason: "stream_limit"}`: the caller already has MAX_STREAMS_PER_USER streams' })
   create(@CurrentUser() user: AuthenticatedUser, @Body() dto: CreateStreamDto): Promise<StreamDto> {
     return this.streams.create(user.id, dto);
   }

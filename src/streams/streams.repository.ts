@@ -5,13 +5,19 @@ import type { StreamDto } from './dto/stream.dto.js';
 import { KEY_LOOKUP_SQL, shownStatus } from './key-lookup.query.js';
 import { recordEventsFrom } from './stream-events.sql.js';
 import type { StreamStatus } from './stream.entity.js';
+import type { KeyLookupRow, KeyState, LiveSettings, LockedByKey, LockedStream, NewStreamSettings, StreamPosition } from './stream-rows.js';
 
 const SHOWN_STATUS = shownStatus();
 
 /** The `Stream` shape straight from SQL (also the shape of the outbox's snapshots, minus the key). */
 export const STREAM_COLUMNS = `
   id, user_id AS "userId", stream_key AS "streamKey", ${SHOWN_STATUS} AS status,
-  created_at AS "createdAt", updated_at AS "updatedAt", expires_at AS "expiresAt"`;
+  created_at AS "createdAt", updated_at AS "updatedAt", expires_at AS "expiresAt",
+  reconnect_window_seconds AS "reconnectWindowSeconds", max_continuous_seconds AS "maxContinuousSeconds"`;
+
+/** Advisory lock classes (pg_advisory_xact_lock(class, user id)): per-user limits are counted under them. */
+const STREAM_COUNT_LOCK = 1_700_003_001;
+const LIVE_COUNT_LOCK = 1_700_003_002;
 
 /** The status filter, on the status the owner sees. */
 const STATUS_FILTER: Record<StreamStatus, string> = {
@@ -21,25 +27,7 @@ const STATUS_FILTER: Record<StreamStatus, string> = {
   expired: `(status = 'expired' OR expires_at <= now())`,
 };
 
-/** Keyset position in the newest-first list; `createdAt` null for rows of older services without one. */
-export interface StreamPosition {
-  createdAt: string | null;
-  id: number;
-}
-
-/** What decides whether a key may publish. */
-export interface KeyState {
-  /** The status as a client sees it. */
-  status: StreamStatus;
-}
-
-/** The ingest key lookup's row. */
-export interface KeyLookupRow extends KeyState {
-  streamId: number;
-  userId: number;
-  username: string;
-  expiresAt: Date;
-}
+export type { KeyLookupRow, KeyState, LiveSettings, LockedByKey, LockedStream, NewStreamSettings, StreamPosition } from './stream-rows.js';
 
 /**
  * Every statement on `streams`, and only here: owner reads and writes, the ingest
@@ -52,19 +40,31 @@ export interface KeyLookupRow extends KeyState {
 export class StreamsRepository {
   constructor(private readonly sql: Sql) {}
 
-  /** INSERT ... SELECT FROM users: a token whose user was deleted meanwhile inserts nothing (null). Records `stream.created`. */
-  async create(userId: number, key: string, expiresInSeconds: number): Promise<StreamDto | null> {
-    const { rows } = await this.sql.query<StreamDto>(
-      'stream_create',
-      `WITH created AS (
-         INSERT INTO streams (user_id, stream_key, status, expires_at)
-         SELECT id, $2, 'active', now() + make_interval(secs => $3) FROM users WHERE id = $1
-         RETURNING ${STREAM_COLUMNS}
-       ), event AS (${recordEventsFrom('created', `'stream.created'`)})
-       SELECT * FROM created`,
-      [userId, key, expiresInSeconds],
-    );
-    return rows[0] ?? null;
+  /**
+   * INSERT ... SELECT FROM users: a token whose user was deleted meanwhile inserts nothing (null).
+   * With a limit, the owner's streams are counted under a per-user advisory lock, so parallel
+   * creates at the limit cannot both pass the count ('limit'). Records `stream.created`.
+   */
+  async create(userId: number, key: string, settings: NewStreamSettings, limit: number): Promise<StreamDto | null | 'limit'> {
+    return this.sql.transaction(async (client) => {
+      if (limit > 0) {
+        await this.sql.query('stream_count_lock', `SELECT pg_advisory_xact_lock($1, $2)`, [STREAM_COUNT_LOCK, userId], client);
+        const { rows } = await this.sql.query<{ n: number }>('stream_count', `SELECT count(*)::int AS n FROM streams WHERE user_id = $1`, [userId], client);
+        if (rows[0].n >= limit) return 'limit';
+      }
+      const { rows } = await this.sql.query<StreamDto>(
+        'stream_create',
+        `WITH created AS (
+           INSERT INTO streams (user_id, stream_key, status, expires_at, reconnect_window_seconds, max_continuous_seconds)
+           SELECT id, $2, 'active', now() + make_interval(secs => $3), $4, $5 FROM users WHERE id = $1
+           RETURNING ${STREAM_COLUMNS}
+         ), event AS (${recordEventsFrom('created', `'stream.created'`)})
+         SELECT * FROM created`,
+        [userId, key, settings.expiresInSeconds, settings.reconnectWindowSeconds, settings.maxContinuousSeconds],
+        client,
+      );
+      return rows[0] ?? null;
+    });
   }
 
   /**
@@ -112,7 +112,7 @@ export class StreamsRepository {
    * Records `stream.disabled` / `stream.enabled` only when the shown status really
    * changes (to `disabled`; from `disabled` or `expired` to usable), in the same statement.
    */
-  async update(userId: number, id: number, status: 'active' | 'disabled' | null, expiresAt: string | null): Promise<StreamDto | null> {
+  async update(userId: number, id: number, status: 'active' | 'disabled' | null, expiresAt: string | null, live: LiveSettings): Promise<StreamDto | null> {
     const { rows } = await this.sql.query<StreamDto & { eventType?: string }>(
       'stream_update',
       `WITH previous AS (
@@ -126,6 +126,8 @@ export class StreamsRepository {
            ELSE status
          END,
          expires_at = COALESCE($4::timestamptz, expires_at),
+         reconnect_window_seconds = COALESCE($5::int, reconnect_window_seconds),
+         max_continuous_seconds = COALESCE($6::int, max_continuous_seconds),
          updated_at = now()
        FROM previous WHERE id = previous_id
        RETURNING ${STREAM_COLUMNS}, CASE
@@ -134,7 +136,7 @@ export class StreamsRepository {
        END AS "eventType"
        ), event AS (${recordEventsFrom('changed', 'c."eventType"')})
        SELECT * FROM changed`,
-      [id, userId, status, expiresAt],
+      [id, userId, status, expiresAt, live.reconnectWindowSeconds, live.maxContinuousSeconds],
     );
     if (!rows[0]) return null;
     const { eventType: _eventType, ...stream } = rows[0];
@@ -217,10 +219,10 @@ export class StreamsRepository {
   }
 
   /** The stream a key names, locked for a publish decision (`client` is inside a transaction). */
-  async lockByKey(client: pg.PoolClient, key: string): Promise<(KeyState & { id: number }) | null> {
-    const { rows } = await this.sql.query<KeyState & { id: number }>(
+  async lockByKey(client: pg.PoolClient, key: string): Promise<LockedByKey | null> {
+    const { rows } = await this.sql.query<LockedByKey>(
       'stream_lock_by_key',
-      `SELECT id, ${SHOWN_STATUS} AS status FROM streams WHERE stream_key = $1 AND user_id IS NOT NULL FOR UPDATE`,
+      `SELECT id, user_id AS "userId", ${SHOWN_STATUS} AS status FROM streams WHERE stream_key = $1 AND user_id IS NOT NULL FOR UPDATE`,
       [key],
       client,
     );
@@ -228,15 +230,42 @@ export class StreamsRepository {
   }
 
   /** Locks one stream row: publish decisions and live-status changes of one stream are serialised on it. */
-  async lock(client: pg.PoolClient, id: number): Promise<void> {
-    await this.sql.query('stream_lock', `SELECT 1 FROM streams WHERE id = $1 FOR UPDATE`, [id], client);
+  async lockForLiveness(client: pg.PoolClient, id: number): Promise<LockedStream | null> {
+    const { rows } = await this.sql.query<LockedStream>(
+      'stream_lock',
+      `SELECT id, ${SHOWN_STATUS} AS status, reconnect_window_seconds AS "reconnectWindowSeconds" FROM streams WHERE id = $1 FOR UPDATE`,
+      [id],
+      client,
+    );
+    return rows[0] ?? null;
   }
 
-  /** Whether `key` is still the stream's key, and its state (a session's on_update after a rotation carries the old key). */
-  async keyStateOf(id: number, key: string | null, on?: Queryable): Promise<(KeyState & { sameKey: boolean }) | null> {
-    const { rows } = await this.sql.query<KeyState & { sameKey: boolean }>(
+  /**
+   * The owner's live streams, counted under a per-user advisory lock held to the end of
+   * the caller's transaction: parallel publishes at the live limit cannot both pass.
+   */
+  async countLiveLocked(client: pg.PoolClient, userId: number): Promise<number> {
+    await this.sql.query('stream_live_count_lock', `SELECT pg_advisory_xact_lock($1, $2)`, [LIVE_COUNT_LOCK, userId], client);
+    const { rows } = await this.sql.query<{ n: number }>(
+      'stream_live_count',
+      `SELECT count(*)::int AS n FROM streams WHERE user_id = $1 AND status = 'live' AND expires_at > now()`,
+      [userId],
+      client,
+    );
+    return rows[0].n;
+  }
+
+  /**
+   * Whether `key` is still the stream's key, its state, and whether its open live period has
+   * run past max_continuous_seconds (a session's on_update after a rotation carries the old key).
+   */
+  async keyStateOf(id: number, key: string | null, on?: Queryable): Promise<(KeyState & { sameKey: boolean; overtime: boolean }) | null> {
+    const { rows } = await this.sql.query<KeyState & { sameKey: boolean; overtime: boolean }>(
       'stream_key_state',
-      `SELECT ${SHOWN_STATUS} AS status, stream_key = $2 AS "sameKey" FROM streams WHERE id = $1 AND user_id IS NOT NULL`,
+      `SELECT ${SHOWN_STATUS} AS status, stream_key = $2 AS "sameKey",
+         EXISTS (SELECT 1 FROM stream_live_periods p WHERE p.stream_id = s.id AND p.ended_at IS NULL
+                 AND p.started_at <= now() - make_interval(secs => s.max_continuous_seconds)) AS overtime
+       FROM streams s WHERE id = $1 AND user_id IS NOT NULL`,
       [id, key],
       on,
     );
@@ -253,7 +282,7 @@ export class StreamsRepository {
     );
   }
 
-  /** `live` → `active`, when the caller holding the row lock found no open session. */
+  /** `live` → `active`, when the caller holding the row lock ended the live period. */
   async markIdle(client: pg.PoolClient, id: number): Promise<void> {
     await this.sql.query('stream_mark_idle', `UPDATE streams SET status = 'active', updated_at = now() WHERE id = $1 AND status = 'live'`, [id], client);
   }

@@ -1,9 +1,10 @@
-import { BadRequestException, Inject, Injectable, NotFoundException, OnModuleInit, UnauthorizedException } from '@nestjs/common';
+import { BadRequestException, ForbiddenException, Inject, Injectable, NotFoundException, OnModuleInit, UnauthorizedException } from '@nestjs/common';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { Sweeper } from '../database/sweeper.service.js';
 import { MAX_EXPIRES_IN_SECONDS, MIN_EXPIRES_IN_SECONDS, type CreateStreamDto } from './dto/create-stream.dto.js';
 import type { ListStreamsQueryDto } from './dto/list-streams-query.dto.js';
+import { MAX_CONTINUOUS, RECONNECT_WINDOW } from './dto/live-settings.js';
 import type { StreamDto, StreamPageDto } from './dto/stream.dto.js';
 import type { UpdateStreamDto } from './dto/update-stream.dto.js';
 import { decodeCursor, encodeCursor } from './stream-cursor.js';
@@ -30,8 +31,15 @@ export class StreamsService implements OnModuleInit {
   }
 
   async create(me: number, dto: CreateStreamDto): Promise<StreamDto> {
-    const seconds = dto.expiresInSeconds ?? this.config.streamDefaultTtlSeconds;
-    const stream = await withFreshKey((key) => this.streams.create(me, key, seconds));
+    const settings = {
+      expiresInSeconds: dto.expiresInSeconds ?? this.config.streamDefaultTtlSeconds,
+      reconnectWindowSeconds: dto.reconnectWindowSeconds ?? RECONNECT_WINDOW.default,
+      maxContinuousSeconds: dto.maxContinuousSeconds ?? MAX_CONTINUOUS.default,
+    };
+    const stream = await withFreshKey((key) => this.streams.create(me, key, settings, this.config.maxStreamsPerUser));
+    if (stream === 'limit') {
+      throw new ForbiddenException({ statusCode: 403, message: `at most ${this.config.maxStreamsPerUser} streams per user`, error: 'Forbidden', reason: 'stream_limit' });
+    }
     if (!stream) throw new UnauthorizedException('missing or invalid access token');
     return stream;
   }
@@ -53,9 +61,12 @@ export class StreamsService implements OnModuleInit {
   }
 
   async update(me: number, id: number, dto: UpdateStreamDto): Promise<StreamDto> {
-    if (dto.status === undefined && dto.expiresAt === undefined) return this.get(me, id);
+    const live = { reconnectWindowSeconds: dto.reconnectWindowSeconds ?? null, maxContinuousSeconds: dto.maxContinuousSeconds ?? null };
+    if (dto.status === undefined && dto.expiresAt === undefined && live.reconnectWindowSeconds === null && live.maxContinuousSeconds === null) {
+      return this.get(me, id);
+    }
     const expiresAt = dto.expiresAt === undefined ? null : validExpiry(dto.expiresAt);
-    return found(await this.streams.update(me, id, dto.status ?? null, expiresAt));
+    return found(await this.streams.update(me, id, dto.status ?? null, expiresAt, live));
   }
 
   async rotateKey(me: number, id: number): Promise<StreamDto> {

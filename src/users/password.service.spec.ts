@@ -27,3 +27,27 @@ describe('Slots (the bcrypt concurrency limit)', () => {
     expect(peak).toBe(2);
   });
 });
+
+describe('Slots.full (the bcrypt queue bound)', () => {
+  it('is true once every slot is busy and maxQueue tasks wait, and false again as they finish', async () => {
+    const slots = new Slots(1, 2);
+    const releases: (() => void)[] = [];
+    const task = () => slots.run(() => new Promise<void>((resolve) => releases.push(resolve)));
+    const tick = () => new Promise((resolve) => setImmediate(resolve));
+    const state = () => ({ queued: slots.queued, full: slots.full });
+
+    const running = [task()];
+    expect(state()).toEqual({ queued: 0, full: false });
+    running.push(task());
+    expect(state()).toEqual({ queued: 1, full: false });
+    running.push(task());
+    expect(state()).toEqual({ queued: 2, full: true });
+    for (const expected of [{ queued: 1, full: false }, { queued: 0, full: false }, { queued: 0, full: false }]) {
+      await tick();
+      releases.shift()!();
+      await tick();
+      expect(state()).toEqual(expected);
+    }
+    await Promise.all(running);
+  });
+});

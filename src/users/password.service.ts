@@ -1,6 +1,7 @@
-import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import bcrypt from 'bcrypt';
 import { randomBytes } from 'node:crypto';
+import { RetryLaterException } from '../common/retry-later.exception.js';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 
@@ -14,6 +15,10 @@ import { APP_CONFIG } from '../config/config.module.js';
  * DB_CONNECT_TIMEOUT_MS and logins failed with 503 (seen in bench:login at cost 12).
  * With cores < pool size this costs no bcrypt throughput; otherwise raise
  * UV_THREADPOOL_SIZE, which raises this limit with it.
+ *
+ * At most BCRYPT_MAX_QUEUE jobs wait; one more is refused at once with 503 and a
+ * Retry-After of about the time the queue takes to drain. Waiting longer would
+ * only hold sockets and memory, and the client gets a timeout instead of an answer.
  */
 /** `$2a$`/`$2b$`/`$2y$`, a two-digit cost, 53 characters of salt and hash. */
 const BCRYPT_HASH = /^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$/;
@@ -26,9 +31,11 @@ export class PasswordService implements OnModuleInit {
    */
   private dummyHash: string;
   private readonly slots: Slots;
+  /** Moving average of one bcrypt job, for Retry-After. */
+  private averageMs = 100;
 
   constructor(@Inject(APP_CONFIG) private readonly config: ResolvedConfig) {
-    this.slots = new Slots(Math.max(1, config.uvThreadPoolSize - 1));
+    this.slots = new Slots(Math.max(1, config.uvThreadPoolSize - 1), config.bcryptMaxQueue);
   }
 
   async onModuleInit(): Promise<void> {
@@ -36,7 +43,7 @@ export class PasswordService implements OnModuleInit {
   }
 
   hash(password: string): Promise<string> {
-    return this.slots.run(() => bcrypt.hash(password, this.config.bcryptCost));
+    return this.run(() => bcrypt.hash(password, this.config.bcryptCost));
   }
 
   /**
@@ -47,7 +54,22 @@ export class PasswordService implements OnModuleInit {
   verify(password: string, hash: string): Promise<boolean> {
     // Same time as a wrong password, so such an account is not told apart.
     if (!BCRYPT_HASH.test(hash)) return this.verifyAgainstDummy(password);
-    return this.slots.run(() => bcrypt.compare(password, hash.replace(/^\$2y\$/, '$2b$')));
+    return this.run(() => bcrypt.compare(password, hash.replace(/^\$2y\$/, '$2b$')));
+  }
+
+  private async run<T>(job: () => Promise<T>): Promise<T> {
+    if (this.slots.full) {
+      const drainMs = ((this.slots.queued + 1) * this.averageMs) / this.slots.size;
+      throw new RetryLaterException(HttpStatus.SERVICE_UNAVAILABLE, 'server busy, try again shortly', drainMs / 1000);
+    }
+    return this.slots.run(async () => {
+      const started = performance.now();
+      try {
+        return await job();
+      } finally {
+        this.averageMs = 0.8 * this.averageMs + 0.2 * (performance.now() - started);
+      }
+    });
   }
 
   /** A hash below the configured cost (older services, or the cost was raised) is replaced at the next login. */
@@ -63,11 +85,29 @@ export class PasswordService implements OnModuleInit {
   }
 }
 
-/** A counting semaphore: at most `free` tasks at once, the others started in arrival order. */
+/**
+ * A counting semaphore: at most `size` tasks at once, the others started in arrival
+ * order. `full` says that one more would exceed `maxQueue` waiting tasks; callers
+ * check it first (run itself does not refuse).
+ */
 export class Slots {
   private readonly waiting: (() => void)[] = [];
+  private free: number;
 
-  constructor(private free: number) {}
+  constructor(
+    readonly size: number,
+    private readonly maxQueue = Infinity,
+  ) {
+    this.free = size;
+  }
+
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  get full(): boolean {
+    return this.free === 0 && this.waiting.length >= this.maxQueue;
+  }
 
   async run<T>(task: () => Promise<T>): Promise<T> {
     if (this.free > 0) this.free--;

@@ -21,6 +21,7 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiTags,
+  ApiServiceUnavailableResponse,
   ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
 } from '@nestjs/swagger';
@@ -49,6 +50,7 @@ export class UsersController {
   @ApiBadRequestResponse({ description: 'Invalid or unknown field' })
   @ApiConflictResponse({ description: 'Username (ignoring case) or email already taken' })
   @ApiTooManyRequestsResponse({ description: 'Too many sign-ups from this client; see Retry-After' })
+  @ApiServiceUnavailableResponse({ description: 'Server busy hashing passwords; see Retry-After' })
   create(@Body() dto: CreateUserDto): Promise<User> {
     return this.users.create(dto);
   }

@@ -1,6 +1,7 @@
 import { ConflictException, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import type pg from 'pg';
+import { Sql } from '../database/sql.js';
 import { QueryFailedError, type EntityManager, Repository } from 'typeorm';
 import type { CreateUserDto } from './dto/create-user.dto.js';
 import type { UpdateUserDto } from './dto/update-user.dto.js';
@@ -32,6 +33,7 @@ export class UsersService {
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly passwords: PasswordService,
+    private readonly sql: Sql,
   ) {}
 
   async create(dto: CreateUserDto): Promise<User> {
@@ -50,13 +52,14 @@ export class UsersService {
   }
 
   findById(id: number): Promise<User | null> {
-    return this.users.findOneBy({ id });
+    return this.users.findOne({ where: { id }, comment: 'user_get' });
   }
 
   /** Case-insensitive, served by the lower(username) unique index. */
   findByUsername(username: string): Promise<User | null> {
     return this.users
       .createQueryBuilder('user')
+      .comment('user_profile')
       .where('lower(user.username) = :username', { username: username.toLowerCase() })
       .getOne();
   }
@@ -66,7 +69,7 @@ export class UsersService {
    * (older services stored emails as typed); returns the hash apart from the user.
    */
   async findCredentials(login: string): Promise<{ user: User; passwordHash: string } | null> {
-    const query = this.users.createQueryBuilder('user').addSelect('user.passwordHash');
+    const query = this.users.createQueryBuilder('user').comment('login').addSelect('user.passwordHash');
     const column = login.includes('@') ? 'lower(user.email)' : 'lower(user.username)';
     const found = await query.where(`${column} = :login`, { login: login.toLowerCase() }).getOne();
     if (!found) return null;
@@ -109,12 +112,12 @@ export class UsersService {
    * CASCADE. `lockForDeletion` answers false when the user is already gone.
    */
   async lockForDeletion(id: number, client: pg.PoolClient): Promise<boolean> {
-    const { rowCount } = await client.query(`SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, [id]);
+    const { rowCount } = await this.sql.query('user_lock_for_deletion', `SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, [id], client);
     return Boolean(rowCount);
   }
 
   async removeLocked(id: number, client: pg.PoolClient): Promise<void> {
-    await client.query(`DELETE FROM users WHERE id = $1`, [id]);
+    await this.sql.query('user_delete', `DELETE FROM users WHERE id = $1`, [id], client);
   }
 }
 

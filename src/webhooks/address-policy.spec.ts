@@ -36,12 +36,22 @@ describe('webhook address policy', () => {
     expect(refusalOf(ip)).toBe(reason);
   });
 
-  it.each(['93.184.216.34', '8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '2002:808:808::1'])('%s is allowed', (ip) => {
-    expect(refusalOf(ip)).toBeNull();
-  });
+  it.each(['93.184.216.34', '8.8.8.8', '172.32.0.1', '100.128.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8', '2002:808:808::1'])(
+    '%s is allowed',
+    (ip) => {
+      expect(refusalOf(ip)).toBeNull();
+    },
+  );
 
   it('hosts as the URL parser leaves them: decimal, octal and hex forms arrive normalised; names that mean this machine are refused', async () => {
-    for (const url of ['http://2130706433/', 'http://0177.0.0.1/', 'http://0x7f.1/', 'http://127.1/', 'http://[::ffff:127.0.0.1]/', 'http://0x7f000001/']) {
+    for (const url of [
+      'http://2130706433/',
+      'http://0177.0.0.1/',
+      'http://0x7f.1/',
+      'http://127.1/',
+      'http://[::ffff:127.0.0.1]/',
+      'http://0x7f000001/',
+    ]) {
       expect(await hostRefusal(new URL(url).hostname)).toBe('loopback');
     }
     expect(await hostRefusal(new URL('http://0xa9fea9fe/').hostname)).toBe('cloud metadata');

@@ -41,7 +41,10 @@ const V6: Array<[string, number, string]> = [
   ['fec0::', 10, 'private'],
   ['ff00::', 8, 'multicast'],
 ];
-const RULES = [...V4.map(([net, prefix, why]) => rule(net, prefix, 'ipv4', why)), ...V6.map(([net, prefix, why]) => rule(net, prefix, 'ipv6', why))];
+const RULES = [
+  ...V4.map(([net, prefix, why]) => rule(net, prefix, 'ipv4', why)),
+  ...V6.map(([net, prefix, why]) => rule(net, prefix, 'ipv6', why)),
+];
 
 function rule(network: string, prefix: number, family: 'ipv4' | 'ipv6', reason: string) {
   const list = new BlockList();
@@ -82,7 +85,7 @@ function ipv6Groups(address: string): number[] | null {
   const parse = (part: string | undefined) => (part ? part.split(':').map((g) => parseInt(g, 16)) : []);
   const left = parse(head);
   const right = parse(tail);
-  const groups = tail === undefined ? left : [...left, ...new Array(8 - left.length - right.length).fill(0), ...right];
+  const groups = tail === undefined ? left : [...left, ...Array.from({ length: 8 - left.length - right.length }, () => 0), ...right];
   return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null;
 }
 

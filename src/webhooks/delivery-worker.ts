@@ -3,7 +3,8 @@ import { randomUUID } from 'node:crypto';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { StreamEventsRepository } from '../streams/stream-events.repository.js';
-import { DeliveriesRepository, type ClaimedDelivery } from './deliveries.repository.js';
+import { DeliveriesRepository } from './deliveries.repository.js';
+import { DeliveryQueue, type ClaimedDelivery } from './delivery-queue.repository.js';
 import { EventDispatcher } from './event-dispatcher.js';
 import { OutboxListener, STREAM_EVENTS_CHANNEL } from './outbox-listener.js';
 import { retryDelaySeconds } from './retry-schedule.js';
@@ -49,13 +50,16 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     private readonly dispatcher: EventDispatcher,
     private readonly deliveries: DeliveriesRepository,
+    private readonly queue: DeliveryQueue,
     private readonly streamEvents: StreamEventsRepository,
     private readonly box: SecretBox,
     private readonly metrics: WebhookMetrics,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
   ) {
     if (!config.dbPgBouncer) {
-      this.listener = new OutboxListener(config.databaseUrl, config.dbConnectTimeoutMs, (channel) => this.wake(channel === STREAM_EVENTS_CHANNEL));
+      this.listener = new OutboxListener(config.databaseUrl, config.dbConnectTimeoutMs, (channel) =>
+        this.wake(channel === STREAM_EVENTS_CHANNEL),
+      );
     }
   }
 
@@ -121,7 +125,7 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
       const free = MAX_IN_FLIGHT - this.inFlight.size;
       if (free <= 0) return;
       const capacity = [...this.perEndpoint].map(([id, busy]): [number, number] => [id, MAX_IN_FLIGHT_PER_ENDPOINT - busy]);
-      const claimed = await this.deliveries.claim(free, MAX_IN_FLIGHT_PER_ENDPOINT, capacity, LEASE_SECONDS, randomUUID());
+      const claimed = await this.queue.claim(free, MAX_IN_FLIGHT_PER_ENDPOINT, capacity, LEASE_SECONDS, randomUUID());
       for (const delivery of claimed) this.start(delivery);
       if (claimed.length < free) return;
     }
@@ -130,7 +134,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private start(delivery: ClaimedDelivery): void {
     this.perEndpoint.set(delivery.webhookId, (this.perEndpoint.get(delivery.webhookId) ?? 0) + 1);
     const attempt: Promise<void> = this.attempt(delivery)
-      .catch((error: Error) => this.logger.warn(`Webhook delivery ${delivery.id}: result not recorded (${error.message}); due again when its lease lapses`))
+      .catch((error: Error) =>
+        this.logger.warn(`Webhook delivery ${delivery.id}: result not recorded (${error.message}); due again when its lease lapses`),
+      )
       .finally(() => {
         this.inFlight.delete(attempt);
         const left = (this.perEndpoint.get(delivery.webhookId) ?? 1) - 1;
@@ -143,9 +149,17 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
     const result = await this.send(delivery);
-    const outcome = await this.deliveries.complete(delivery.id, delivery.leaseToken, result, retryDelaySeconds(delivery.attempts, this.config.webhookRetryBaseSeconds));
+    const outcome = await this.queue.complete(
+      delivery.id,
+      delivery.leaseToken,
+      result,
+      retryDelaySeconds(delivery.attempts, this.config.webhookRetryBaseSeconds),
+    );
     if (outcome) this.metrics.recordAttempt(delivery.eventType, outcome);
-    if (outcome === 'failed') this.logger.warn(`Webhook delivery ${delivery.id} to endpoint ${delivery.webhookId} failed for good after ${delivery.attempts} attempts: ${result.error}`);
+    if (outcome === 'failed')
+      this.logger.warn(
+        `Webhook delivery ${delivery.id} to endpoint ${delivery.webhookId} failed for good after ${delivery.attempts} attempts: ${result.error}`,
+      );
   }
 
   private send(delivery: ClaimedDelivery): Promise<AttemptResult> {

@@ -3,7 +3,7 @@ import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { Sql } from '../database/sql.js';
 import { StreamEventsRepository, type StreamEventRecord } from '../streams/stream-events.repository.js';
-import { DeliveriesRepository, type OutgoingEvent } from './deliveries.repository.js';
+import { DeliveryQueue, type OutgoingEvent } from './delivery-queue.repository.js';
 import { DELIVERIES_CHANNEL } from './outbox-listener.js';
 
 const BATCH = 500;
@@ -19,7 +19,7 @@ export class EventDispatcher {
   constructor(
     private readonly sql: Sql,
     private readonly streamEvents: StreamEventsRepository,
-    private readonly deliveries: DeliveriesRepository,
+    private readonly queue: DeliveryQueue,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
   ) {}
 
@@ -30,7 +30,7 @@ export class EventDispatcher {
       const count = await this.sql.transaction(async (client) => {
         const events = await this.streamEvents.claimUndispatched(client, BATCH);
         if (events.length === 0) return 0;
-        const created = await this.deliveries.fanOut(client, events.map(outgoing), this.config.webhookRetryHours);
+        const created = await this.queue.fanOut(client, events.map(outgoing), this.config.webhookRetryHours);
         if (created > 0) await this.sql.query('delivery_notify', `SELECT pg_notify($1, '')`, [DELIVERIES_CHANNEL], client);
         return events.length;
       });

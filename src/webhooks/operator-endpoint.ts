@@ -31,7 +31,12 @@ export class OperatorEndpoint implements OnApplicationBootstrap {
         return;
       }
       if (!existing) return this.webhooks.insertOperator(client, url, this.box.seal(secret));
-      await this.webhooks.updateOperator(client, url, this.box.seal(secret), this.readable(existing.secret) === secret ? null : existing.secret);
+      await this.webhooks.updateOperator(
+        client,
+        url,
+        this.box.seal(secret),
+        this.readable(existing.secret) === secret ? null : existing.secret,
+      );
     });
     // The URL may carry a token: only say whether there is one.
     if (url) this.logger.log('Operator webhook endpoint (WEBHOOK_URL) receives every event');

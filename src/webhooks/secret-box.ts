@@ -29,7 +29,8 @@ export class SecretBox {
   open(stored: string): string {
     const [version, keyId, iv, sealed] = stored.split('.');
     if (version !== 'v1' || !iv || !sealed) throw new SecretUnreadableError('webhook secret is not in a known format');
-    if (keyId !== this.keyId) throw new SecretUnreadableError('webhook secret was encrypted under another JWT_SECRET: rotate the webhook secret');
+    if (keyId !== this.keyId)
+      throw new SecretUnreadableError('webhook secret was encrypted under another JWT_SECRET: rotate the webhook secret');
     try {
       const bytes = Buffer.from(sealed, 'base64url');
       const decipher = createDecipheriv('aes-256-gcm', this.key, Buffer.from(iv, 'base64url'));

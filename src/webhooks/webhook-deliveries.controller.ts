@@ -1,5 +1,25 @@
-import { Controller, Get, HttpCode, HttpStatus, NotFoundException, Post, Query, UseGuards, createParamDecorator, type ExecutionContext } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBadRequestResponse, ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiParam, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  NotFoundException,
+  Post,
+  Query,
+  UseGuards,
+  createParamDecorator,
+  type ExecutionContext,
+} from '@nestjs/common';
+import {
+  ApiAcceptedResponse,
+  ApiBadRequestResponse,
+  ApiBearerAuth,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiParam,
+  ApiTags,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { AuthenticatedUser } from '../common/authenticated-user.js';
 import { CurrentUser } from '../common/current-user.decorator.js';
 import { JwtAuthGuard } from '../common/jwt-auth.guard.js';
@@ -8,7 +28,7 @@ import { WEBHOOK_ID_PARAM, WebhookId } from './webhooks.controller.js';
 import { WebhooksService } from './webhooks.service.js';
 
 /** Delivery ids are BIGSERIAL: any positive integer JSON can hold exactly; anything else names nothing (404). */
-const DeliveryId = createParamDecorator((_: unknown, context: ExecutionContext): number => {
+export const DeliveryId = createParamDecorator((_: unknown, context: ExecutionContext): number => {
   const value = context.switchToHttp().getRequest<{ params: Record<string, string> }>().params.deliveryId;
   const id = /^[1-9][0-9]{0,15}$/.test(value ?? '') ? Number(value) : NaN;
   if (!Number.isSafeInteger(id)) throw new NotFoundException('delivery not found');

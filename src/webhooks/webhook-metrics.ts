@@ -26,7 +26,11 @@ export class WebhookMetrics {
       help: 'Age of the oldest pending webhook delivery (0 when none), refreshed every few seconds',
       registers,
     });
-    this.pending = new Gauge({ name: 'streamly_webhook_pending_deliveries', help: 'Webhook deliveries waiting to be sent or retried', registers });
+    this.pending = new Gauge({
+      name: 'streamly_webhook_pending_deliveries',
+      help: 'Webhook deliveries waiting to be sent or retried',
+      registers,
+    });
     this.outboxLag = new Gauge({
       name: 'streamly_webhook_outbox_lag_seconds',
       help: 'Age of the oldest stream event not yet fanned out into deliveries (0 when none)',

@@ -3,6 +3,7 @@ import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { StreamsModule } from '../streams/streams.module.js';
 import { DeliveriesRepository } from './deliveries.repository.js';
+import { DeliveryQueue } from './delivery-queue.repository.js';
 import { DeliveryWorker } from './delivery-worker.js';
 import { EventDispatcher } from './event-dispatcher.js';
 import { OperatorEndpoint } from './operator-endpoint.js';
@@ -24,6 +25,7 @@ import { WebhooksService } from './webhooks.service.js';
     WebhooksService,
     WebhooksRepository,
     DeliveriesRepository,
+    DeliveryQueue,
     EventDispatcher,
     DeliveryWorker,
     OperatorEndpoint,

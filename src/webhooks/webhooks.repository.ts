@@ -42,7 +42,12 @@ export class WebhooksRepository {
   create(userId: number, url: string, events: string[] | null, sealedSecret: string, limit: number): Promise<WebhookRow | 'limit' | null> {
     return this.sql.transaction(async (client) => {
       await this.sql.query('webhook_limit_lock', `SELECT pg_advisory_xact_lock($1, $2)`, [LIMIT_LOCK, userId], client);
-      const { rows: counted } = await this.sql.query<{ count: number }>('webhook_count', `SELECT count(*)::int AS count FROM webhooks WHERE user_id = $1`, [userId], client);
+      const { rows: counted } = await this.sql.query<{ count: number }>(
+        'webhook_count',
+        `SELECT count(*)::int AS count FROM webhooks WHERE user_id = $1`,
+        [userId],
+        client,
+      );
       if ((counted[0]?.count ?? 0) >= limit) return 'limit';
       const { rows } = await this.sql.query<WebhookRow>(
         'webhook_create',
@@ -55,12 +60,17 @@ export class WebhooksRepository {
   }
 
   async list(userId: number): Promise<WebhookRow[]> {
-    const { rows } = await this.sql.query<WebhookRow>('webhook_list', `SELECT ${COLUMNS} FROM webhooks WHERE user_id = $1 ORDER BY id`, [userId]);
+    const { rows } = await this.sql.query<WebhookRow>('webhook_list', `SELECT ${COLUMNS} FROM webhooks WHERE user_id = $1 ORDER BY id`, [
+      userId,
+    ]);
     return rows;
   }
 
   async get(userId: number, id: number): Promise<WebhookRow | null> {
-    const { rows } = await this.sql.query<WebhookRow>('webhook_get', `SELECT ${COLUMNS} FROM webhooks WHERE id = $1 AND user_id = $2`, [id, userId]);
+    const { rows } = await this.sql.query<WebhookRow>('webhook_get', `SELECT ${COLUMNS} FROM webhooks WHERE id = $1 AND user_id = $2`, [
+      id,
+      userId,
+    ]);
     return rows[0] ?? null;
   }
 
@@ -103,12 +113,22 @@ export class WebhooksRepository {
   /** Locked in `client`'s transaction; callers hold the transaction only for the sync. */
   async lockOperator(client: pg.PoolClient): Promise<OperatorRow | null> {
     await this.sql.query('webhook_operator_lock', `SELECT pg_advisory_xact_lock($1, 0)`, [LIMIT_LOCK], client);
-    const { rows } = await this.sql.query<OperatorRow>('webhook_operator_get', `SELECT id, url, enabled, secret FROM webhooks WHERE user_id IS NULL FOR UPDATE`, [], client);
+    const { rows } = await this.sql.query<OperatorRow>(
+      'webhook_operator_get',
+      `SELECT id, url, enabled, secret FROM webhooks WHERE user_id IS NULL FOR UPDATE`,
+      [],
+      client,
+    );
     return rows[0] ?? null;
   }
 
   async insertOperator(client: pg.PoolClient, url: string, sealedSecret: string): Promise<void> {
-    await this.sql.query('webhook_operator_insert', `INSERT INTO webhooks (user_id, url, secret) VALUES (NULL, $1, $2)`, [url, sealedSecret], client);
+    await this.sql.query(
+      'webhook_operator_insert',
+      `INSERT INTO webhooks (user_id, url, secret) VALUES (NULL, $1, $2)`,
+      [url, sealedSecret],
+      client,
+    );
   }
 
   /** `rotatedFrom`: the sealed secret that was in force, which keeps signing for 24 h (null: secret unchanged). */
@@ -127,6 +147,11 @@ export class WebhooksRepository {
 
   /** WEBHOOK_URL was removed: no new deliveries to it; its log stays. */
   async disableOperator(client: pg.PoolClient): Promise<void> {
-    await this.sql.query('webhook_operator_disable', `UPDATE webhooks SET enabled = false, updated_at = now() WHERE user_id IS NULL`, [], client);
+    await this.sql.query(
+      'webhook_operator_disable',
+      `UPDATE webhooks SET enabled = false, updated_at = now() WHERE user_id IS NULL`,
+      [],
+      client,
+    );
   }
 }

@@ -1,10 +1,19 @@
-import { BadRequestException, ForbiddenException, Inject, Injectable, NotFoundException, OnModuleInit, UnauthorizedException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  OnModuleInit,
+  UnauthorizedException,
+} from '@nestjs/common';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { Sweeper } from '../database/sweeper.service.js';
 import { STREAM_EVENT_TYPES } from '../streams/stream-events.repository.js';
 import { hostRefusal } from './address-policy.js';
 import { DeliveriesRepository } from './deliveries.repository.js';
+import { DeliveryQueue } from './delivery-queue.repository.js';
 import { decodeDeliveryCursor, encodeDeliveryCursor } from './delivery-cursor.js';
 import { DeliveryWorker } from './delivery-worker.js';
 import type { CreateWebhookDto } from './dto/create-webhook.dto.js';
@@ -23,6 +32,7 @@ export class WebhooksService implements OnModuleInit {
   constructor(
     private readonly webhooks: WebhooksRepository,
     private readonly deliveries: DeliveriesRepository,
+    private readonly queue: DeliveryQueue,
     private readonly worker: DeliveryWorker,
     private readonly box: SecretBox,
     private readonly sweeper: Sweeper,
@@ -60,7 +70,7 @@ export class WebhooksService implements OnModuleInit {
   async update(me: number, id: number, dto: UpdateWebhookDto): Promise<WebhookDto> {
     const url = dto.url === undefined ? undefined : await this.acceptableUrl(dto.url);
     const row = found(await this.webhooks.update(me, id, { url, events: dto.events, enabled: dto.enabled }));
-    if (dto.enabled === false) await this.deliveries.failPendingOf(id);
+    if (dto.enabled === false) await this.queue.failPendingOf(id);
     return shown(row);
   }
 
@@ -87,7 +97,7 @@ export class WebhooksService implements OnModuleInit {
   }
 
   async retry(me: number, id: number, deliveryId: number): Promise<void> {
-    if (!(await this.deliveries.retry(me, id, deliveryId, this.config.webhookRetryHours))) throw new NotFoundException('delivery not found');
+    if (!(await this.queue.retry(me, id, deliveryId, this.config.webhookRetryHours))) throw new NotFoundException('delivery not found');
     this.worker.wake();
   }
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { freePort } from '../../src/database/embedded-postgres.js';
 
 export const MAIN_JS = 'dist/src/main.js';
@@ -21,15 +22,18 @@ export interface ApiProcess {
 
 export interface StartOptions {
   env: Record<string, string>;
+  /** The project directory to run in (default: this one). */
+  cwd?: string;
   /** Resolve once the API logs that it is listening (default), or right after spawning. */
   waitUntilListening?: boolean;
   timeoutMs?: number;
 }
 
 export async function startApiProcess(options: StartOptions): Promise<ApiProcess> {
-  if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} is missing: run \`npm run build\` (npm test does it in pretest)`);
+  if (!existsSync(join(options.cwd ?? '.', MAIN_JS))) throw new Error(`${MAIN_JS} is missing: run \`npm run build\` (npm test does it in pretest)`);
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN_JS], {
+    cwd: options.cwd,
     env: {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'test',

@@ -18,6 +18,9 @@ export class NginxHookDto {
   @ApiPropertyOptional({ enum: ['publish', 'update_publish', 'publish_done'], description: 'Ignored: the route says which call it is' })
   call?: string;
 
+  @ApiPropertyOptional({ description: 'on_update only: whole seconds since the publish started (decides the outage grace)' })
+  time?: string;
+
   @ApiPropertyOptional()
   app?: string;
 

@@ -1,8 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
-/** The JSON SRS `http_hooks` post on_publish / on_unpublish (documentation; fields read by the controller). */
+/** The JSON SRS `http_hooks` post on_publish / on_unpublish / on_hls (documentation; fields read by the controller). */
 export class SrsHookDto {
-  @ApiProperty({ enum: ['on_publish', 'on_unpublish'] })
+  @ApiProperty({ enum: ['on_publish', 'on_unpublish', 'on_hls'] })
   action: string;
 
   @ApiProperty({ description: 'SRS connection id of the publisher' })

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, Max, Min, ValidateIf } from 'class-validator';
+import { MaxContinuousSeconds, ReconnectWindowSeconds } from './live-settings.js';
 
 export const MIN_EXPIRES_IN_SECONDS = 60;
 export const MAX_EXPIRES_IN_SECONDS = 31_536_000;
@@ -17,4 +18,10 @@ export class CreateStreamDto {
   @Min(MIN_EXPIRES_IN_SECONDS)
   @Max(MAX_EXPIRES_IN_SECONDS)
   expiresInSeconds?: number;
+
+  @ReconnectWindowSeconds()
+  reconnectWindowSeconds?: number;
+
+  @MaxContinuousSeconds()
+  maxContinuousSeconds?: number;
 }

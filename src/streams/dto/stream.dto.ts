@@ -23,6 +23,12 @@ export class StreamDto {
 
   @ApiProperty({ format: 'date-time' })
   expiresAt: Date;
+
+  @ApiProperty({ type: 'integer', example: 60, description: 'Seconds the stream stays live after the last publisher left' })
+  reconnectWindowSeconds: number;
+
+  @ApiProperty({ type: 'integer', example: 43_200, description: 'Longest live period before it is cut off' })
+  maxContinuousSeconds: number;
 }
 
 export class StreamPageDto {

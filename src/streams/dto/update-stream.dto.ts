@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsISO8601, Matches, ValidateIf } from 'class-validator';
+import { MaxContinuousSeconds, ReconnectWindowSeconds } from './live-settings.js';
 
 export const OWNER_SETTABLE_STATUSES = ['active', 'disabled'] as const;
 
@@ -21,4 +22,10 @@ export class UpdateStreamDto {
   // Without a zone the instant would depend on the server's time zone.
   @Matches(/(Z|[+-]\d{2}:?\d{2})$/i, { message: 'expiresAt must name its time zone (Z or ±hh:mm)' })
   expiresAt?: string;
+
+  @ReconnectWindowSeconds()
+  reconnectWindowSeconds?: number;
+
+  @MaxContinuousSeconds()
+  maxContinuousSeconds?: number;
 }

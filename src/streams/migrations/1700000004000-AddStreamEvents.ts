@@ -25,7 +25,9 @@ export class AddStreamEvents1700000004000 implements MigrationInterface {
         CONSTRAINT "chk_stream_events_type" CHECK ("type" IN (${STREAM_EVENT_TYPES.map((type) => `'${type}'`).join(', ')}))
       )`);
     await queryRunner.query(`CREATE INDEX "idx_stream_events_undispatched" ON "stream_events" ("seq") WHERE "dispatched_at" IS NULL`);
-    await queryRunner.query(`CREATE INDEX "idx_stream_events_dispatched_at" ON "stream_events" ("dispatched_at") WHERE "dispatched_at" IS NOT NULL`);
+    await queryRunner.query(
+      `CREATE INDEX "idx_stream_events_dispatched_at" ON "stream_events" ("dispatched_at") WHERE "dispatched_at" IS NOT NULL`,
+    );
     await queryRunner.query(`
       CREATE FUNCTION "streamly_notify_stream_events"() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN

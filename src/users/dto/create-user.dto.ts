@@ -26,13 +26,13 @@ export class CreateUserDto {
   @Utf8ByteLength(8, 72)
   password: string;
 
-  @ApiPropertyOptional({ maxLength: 100, nullable: true, example: 'Ada' })
+  @ApiPropertyOptional({ type: String, maxLength: 100, nullable: true, example: 'Ada' })
   @IsOptional()
   @IsString()
   @MaxLength(100)
   firstName?: string | null;
 
-  @ApiPropertyOptional({ maxLength: 100, nullable: true, example: 'Lovelace' })
+  @ApiPropertyOptional({ type: String, maxLength: 100, nullable: true, example: 'Lovelace' })
   @IsOptional()
   @IsString()
   @MaxLength(100)

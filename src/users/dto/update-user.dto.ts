@@ -13,13 +13,13 @@ export class UpdateUserDto {
   @MaxLength(255)
   email?: string;
 
-  @ApiPropertyOptional({ maxLength: 100, nullable: true, description: 'null clears it' })
+  @ApiPropertyOptional({ type: String, maxLength: 100, nullable: true, description: 'null clears it' })
   @IsOptional()
   @IsString()
   @MaxLength(100)
   firstName?: string | null;
 
-  @ApiPropertyOptional({ maxLength: 100, nullable: true, description: 'null clears it' })
+  @ApiPropertyOptional({ type: String, maxLength: 100, nullable: true, description: 'null clears it' })
   @IsOptional()
   @IsString()
   @MaxLength(100)

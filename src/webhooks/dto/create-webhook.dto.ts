@@ -5,7 +5,11 @@ import { STREAM_EVENT_TYPES } from '../../streams/stream-events.repository.js';
 export const MAX_URL_LENGTH = 2048;
 
 export class CreateWebhookDto {
-  @ApiProperty({ example: 'https://hooks.example.com/streamly', maxLength: MAX_URL_LENGTH, description: 'http:// or https://; private and loopback addresses are refused' })
+  @ApiProperty({
+    example: 'https://hooks.example.com/streamly',
+    maxLength: MAX_URL_LENGTH,
+    description: 'http:// or https://; private and loopback addresses are refused',
+  })
   @IsString()
   @MaxLength(MAX_URL_LENGTH)
   url: string;

@@ -47,7 +47,9 @@ export class AddWebhooks1700000004010 implements MigrationInterface {
       )`);
     // Claims: which endpoints have something due, and what is due for one endpoint (only queue heads have a time);
     // queues: the pending deliveries of one stream for one endpoint, in event order.
-    await queryRunner.query(`CREATE INDEX "idx_webhook_deliveries_due" ON "webhook_deliveries" ("next_attempt_at") WHERE "status" = 'pending'`);
+    await queryRunner.query(
+      `CREATE INDEX "idx_webhook_deliveries_due" ON "webhook_deliveries" ("next_attempt_at") WHERE "status" = 'pending'`,
+    );
     await queryRunner.query(
       `CREATE INDEX "idx_webhook_deliveries_endpoint_due" ON "webhook_deliveries" ("webhook_id", "next_attempt_at") WHERE "status" = 'pending'`,
     );
@@ -55,8 +57,12 @@ export class AddWebhooks1700000004010 implements MigrationInterface {
       `CREATE INDEX "idx_webhook_deliveries_stream_order" ON "webhook_deliveries" ("webhook_id", "stream_id", "event_seq") WHERE "status" = 'pending'`,
     );
     // Metrics (oldest pending), the housekeeping prune, the owner's delivery log.
-    await queryRunner.query(`CREATE INDEX "idx_webhook_deliveries_pending_age" ON "webhook_deliveries" ("created_at") WHERE "status" = 'pending'`);
-    await queryRunner.query(`CREATE INDEX "idx_webhook_deliveries_delivered_at" ON "webhook_deliveries" ("delivered_at") WHERE "status" = 'delivered'`);
+    await queryRunner.query(
+      `CREATE INDEX "idx_webhook_deliveries_pending_age" ON "webhook_deliveries" ("created_at") WHERE "status" = 'pending'`,
+    );
+    await queryRunner.query(
+      `CREATE INDEX "idx_webhook_deliveries_delivered_at" ON "webhook_deliveries" ("delivered_at") WHERE "status" = 'delivered'`,
+    );
     await queryRunner.query(`CREATE INDEX "idx_webhook_deliveries_log" ON "webhook_deliveries" ("webhook_id", "created_at", "id")`);
   }
 

@@ -1,0 +1,87 @@
+import type { FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+
+export const REDACTED = '[REDACTED]';
+
+/**
+ * What a request's URL may look like in a log, decided by the route Fastify matched
+ * rather than by how the client spelled it (`/ingest/%6Beys/<key>`, `//ingest/keys/<key>`,
+ * `/INGEST/KEYS/<key>`, trailing segments ...):
+ * - a matched route is logged as its template with the parameters filled in: ids (digits)
+ *   as sent, anything else [REDACTED];
+ * - an unmatched path keeps only the segments that are words of some route of this app;
+ * - query values are kept only for names known to be harmless; a known secret name keeps
+ *   its name, anything else is [REDACTED] whole.
+ */
+export function logUrl(req: FastifyRequest | IncomingMessage): string {
+  const raw = req.url ?? '';
+  const queryStart = raw.search(/[?#]/);
+  const path = queryStart === -1 ? raw : raw.slice(0, queryStart);
+  const template = 'routeOptions' in req ? req.routeOptions.url : undefined;
+  const logged = template === undefined ? unmatchedPath(path) : filledTemplate(template, (req as FastifyRequest).params);
+  return queryStart === -1 ? logged : `${logged}${query(raw.slice(queryStart))}`;
+}
+
+/** Query names whose values are logged as sent (list filters and paging). */
+const SAFE_QUERY = new Set(['status', 'limit', 'cursor']);
+/** Query names that are logged, with the value [REDACTED]: the ones ingest servers and clients use for secrets. */
+const SECRET_QUERY = new Set(['secret', 'token', 'key', 'name', 'stream', 'password', 'accesstoken', 'refreshtoken', 'streamkey']);
+/** Route parameters never logged whatever they hold (an old stream key may be all digits). */
+const SECRET_PARAMS = new Set(['streamKey', 'key', 'token', 'secret']);
+
+/** Static segments of every registered route; filled by `rememberRoute` (Fastify's onRoute hook). */
+const routeWords = new Set(['', '.', '..']);
+
+export function rememberRoute(url: string): void {
+  for (const segment of url.split('/')) {
+    if (!segment.startsWith(':') && !segment.includes('*')) routeWords.add(segment);
+  }
+}
+
+function filledTemplate(template: string, params: unknown): string {
+  const values = (params ?? {}) as Record<string, unknown>;
+  return template
+    .split('/')
+    .map((segment) => {
+      if (segment === '*') return REDACTED;
+      if (!segment.startsWith(':')) return segment;
+      const name = segment.slice(1).replace(/\(.*$/, ''); // `:id(^\\d+)` → id
+      const value = values[name];
+      return typeof value === 'string' && /^\d{1,19}$/.test(value) && !SECRET_PARAMS.has(name) ? value : REDACTED;
+    })
+    .join('/');
+}
+
+function unmatchedPath(path: string): string {
+  return path
+    .split('/')
+    .map((segment) => (routeWords.has(decoded(segment)) ? segment : REDACTED))
+    .join('/');
+}
+
+function query(rest: string): string {
+  // A fragment is never sent by browsers; whatever follows '#' is dropped from the log.
+  const hash = rest.indexOf('#');
+  const search = hash === -1 ? rest : rest.slice(0, hash);
+  const pairs = search
+    .slice(1)
+    .split('&')
+    .map((pair) => {
+      if (pair === '') return pair;
+      const separator = pair.indexOf('=');
+      const rawName = separator === -1 ? pair : pair.slice(0, separator);
+      const name = decoded(rawName.replace(/\+/g, ' ')).toLowerCase();
+      if (SAFE_QUERY.has(name)) return pair;
+      if (SECRET_QUERY.has(name)) return separator === -1 ? rawName : `${rawName}=${REDACTED}`;
+      return REDACTED;
+    });
+  return (search === '' ? '' : `?${pairs.join('&')}`) + (hash === -1 ? '' : `#${REDACTED}`);
+}
+
+function decoded(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}

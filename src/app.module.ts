@@ -14,6 +14,7 @@ import { LoggingModule } from './logging/logging.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { StreamsModule } from './streams/streams.module.js';
 import { UsersModule } from './users/users.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 /**
  * Global pipes and filters are providers here (not `app.useGlobal*` in main.ts),
@@ -35,6 +36,7 @@ export class AppModule {
         AuthModule,
         StreamsModule,
         IngestModule,
+        WebhooksModule,
       ],
       providers: [
         { provide: APP_PIPE, useClass: RejectNulPipe },

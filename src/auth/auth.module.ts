@@ -3,6 +3,7 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { DataSource } from 'typeorm';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { StreamsModule } from '../streams/streams.module.js';
 import { UsersModule } from '../users/users.module.js';
 import { AccountLoginLimit } from './account-login-limit.js';
 import { AccountController } from './account.controller.js';
@@ -21,6 +22,7 @@ import { RefreshTokensRepository } from './refresh-tokens.repository.js';
 @Module({
   imports: [
     UsersModule,
+    StreamsModule, // account deletion removes the streams (with their events) first
     ThrottlerModule.forRootAsync({
       inject: [APP_CONFIG, DataSource],
       useFactory: (config: ResolvedConfig, dataSource: DataSource) => ({

@@ -6,7 +6,9 @@ import { DataSource } from 'typeorm';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { RetryLaterException } from '../common/retry-later.exception.js';
 import { APP_CONFIG } from '../config/config.module.js';
+import { Sql } from '../database/sql.js';
 import { Sweeper } from '../database/sweeper.service.js';
+import { StreamsRepository } from '../streams/streams.repository.js';
 import { PasswordService } from '../users/password.service.js';
 import type { User } from '../users/user.entity.js';
 import { STALE_TOKEN_MESSAGE, UsersService } from '../users/users.service.js';
@@ -46,6 +48,8 @@ export class AuthService implements OnModuleInit {
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
     private readonly sweeper: Sweeper,
     private readonly loginLimit: AccountLoginLimit,
+    private readonly sql: Sql,
+    private readonly streams: StreamsRepository,
   ) {}
 
   onModuleInit(): void {
@@ -126,9 +130,19 @@ export class AuthService implements OnModuleInit {
     });
   }
 
-  /** The account, its streams and its sessions (ON DELETE CASCADE). */
+  /**
+   * The account, its streams and its sessions, in one transaction. Streams are removed
+   * through their repository first, so each records its `stream.deleted` (a bare
+   * ON DELETE CASCADE would remove them silently); sessions go by cascade.
+   */
   async deleteAccount(userId: number): Promise<void> {
-    if (!(await this.users.remove(userId))) throw new UnauthorizedException(STALE_TOKEN_MESSAGE);
+    const deleted = await this.sql.transaction(async (client) => {
+      if (!(await this.users.lockForDeletion(userId, client))) return false;
+      await this.streams.removeAllOf(client, userId);
+      await this.users.removeLocked(userId, client);
+      return true;
+    });
+    if (!deleted) throw new UnauthorizedException(STALE_TOKEN_MESSAGE);
   }
 
   /** Rotates: the presented token is revoked and a new one issued in the same family, atomically. */

@@ -28,6 +28,12 @@ export interface AppConfig {
   /** The operator endpoint that receives every webhook event, and its signing secret (both optional). */
   webhookUrl: string | undefined;
   webhookSecret: string | undefined;
+  /** How long a failing delivery is retried before it is marked `failed`; 0 = one attempt only. */
+  webhookRetryHours: number;
+  /** The first retry's delay; each later one doubles it (with jitter), up to an hour. */
+  webhookRetryBaseSeconds: number;
+  /** Endpoints on loopback, private, link-local or metadata addresses are allowed (development, internal services). */
+  webhookAllowPrivateNetworks: boolean;
   bcryptCost: number;
   /** libuv's thread pool size (its own variable, read here so it is validated and visible); bcrypt runs there. */
   uvThreadPoolSize: number;
@@ -199,6 +205,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     ingestSecret,
     webhookUrl,
     webhookSecret,
+    webhookRetryHours: int('WEBHOOK_RETRY_HOURS', 24, 0, 720),
+    webhookRetryBaseSeconds: int('WEBHOOK_RETRY_BASE_SECONDS', 10, 1, 3600),
+    webhookAllowPrivateNetworks: bool('WEBHOOK_ALLOW_PRIVATE_NETWORKS', false),
     bcryptCost,
     uvThreadPoolSize: int('UV_THREADPOOL_SIZE', 4, 1, 1024),
     authRateLimitPerMinute: int('AUTH_RATE_LIMIT_PER_MINUTE', 10, 0, 1_000_000),

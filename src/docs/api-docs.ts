@@ -57,6 +57,7 @@ export function createApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('auth', 'Log in, refresh and log out: access and refresh tokens')
     .addTag('streams', 'The caller’s streams and their stream keys')
     .addTag('ingest', 'Hooks for RTMP ingest servers, behind the ingest secret')
+    .addTag('webhooks', 'Signed notifications of the caller’s stream changes, and their delivery log')
     .addTag('Health', 'Probes for orchestrators and load balancers') // Terminus tags its routes `Health`
     .addTag('probes', 'Prometheus metrics')
     .build();

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import type { LivePeriodEndReason } from './live-period.entity.js';
 import { LivePeriodsRepository } from './live-periods.repository.js';
+import { StreamEventsRepository } from './stream-events.repository.js';
 import { StreamsRepository, type LockedStream } from './streams.repository.js';
 
 /**
@@ -16,6 +17,7 @@ export class StreamLiveness {
   constructor(
     private readonly streams: StreamsRepository,
     private readonly periods: LivePeriodsRepository,
+    private readonly streamEvents: StreamEventsRepository,
   ) {}
 
   /** Locks the stream row for a liveness change; null when the stream is gone. */
@@ -74,6 +76,7 @@ export class StreamLiveness {
   private async startLivePeriod(client: pg.PoolClient, streamId: number): Promise<string> {
     const id = await this.periods.start(client, streamId);
     await this.streams.markLive(client, streamId);
+    await this.streamEvents.record(client, 'stream.live', streamId); // once per period, with it (webhooks)
     return id;
   }
 
@@ -81,5 +84,6 @@ export class StreamLiveness {
   private async endLivePeriod(client: pg.PoolClient, streamId: number, periodId: string, reason: LivePeriodEndReason): Promise<void> {
     await this.periods.end(client, periodId, reason);
     await this.streams.markIdle(client, streamId);
+    await this.streamEvents.record(client, 'stream.idle', streamId); // once per period, with it (webhooks)
   }
 }

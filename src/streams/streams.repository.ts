@@ -3,13 +3,14 @@ import type pg from 'pg';
 import { Sql, type Queryable } from '../database/sql.js';
 import type { StreamDto } from './dto/stream.dto.js';
 import { KEY_LOOKUP_SQL, shownStatus } from './key-lookup.query.js';
+import { recordEventsFrom } from './stream-events.sql.js';
 import type { StreamStatus } from './stream.entity.js';
 import type { KeyLookupRow, KeyState, LiveSettings, LockedByKey, LockedStream, NewStreamSettings, StreamPosition } from './stream-rows.js';
 
 const SHOWN_STATUS = shownStatus();
 
-/** The `Stream` shape straight from SQL. */
-const STREAM_COLUMNS = `
+/** The `Stream` shape straight from SQL (also the shape of the outbox's snapshots, minus the key). */
+export const STREAM_COLUMNS = `
   id, user_id AS "userId", stream_key AS "streamKey", ${SHOWN_STATUS} AS status,
   created_at AS "createdAt", updated_at AS "updatedAt", expires_at AS "expiresAt",
   reconnect_window_seconds AS "reconnectWindowSeconds", max_continuous_seconds AS "maxContinuousSeconds"`;
@@ -42,7 +43,7 @@ export class StreamsRepository {
   /**
    * INSERT ... SELECT FROM users: a token whose user was deleted meanwhile inserts nothing (null).
    * With a limit, the owner's streams are counted under a per-user advisory lock, so parallel
-   * creates at the limit cannot both pass the count ('limit').
+   * creates at the limit cannot both pass the count ('limit'). Records `stream.created`.
    */
   async create(userId: number, key: string, settings: NewStreamSettings, limit: number): Promise<StreamDto | null | 'limit'> {
     return this.sql.transaction(async (client) => {
@@ -53,9 +54,12 @@ export class StreamsRepository {
       }
       const { rows } = await this.sql.query<StreamDto>(
         'stream_create',
-        `INSERT INTO streams (user_id, stream_key, status, expires_at, reconnect_window_seconds, max_continuous_seconds)
-         SELECT id, $2, 'active', now() + make_interval(secs => $3), $4, $5 FROM users WHERE id = $1
-         RETURNING ${STREAM_COLUMNS}`,
+        `WITH created AS (
+           INSERT INTO streams (user_id, stream_key, status, expires_at, reconnect_window_seconds, max_continuous_seconds)
+           SELECT id, $2, 'active', now() + make_interval(secs => $3), $4, $5 FROM users WHERE id = $1
+           RETURNING ${STREAM_COLUMNS}
+         ), event AS (${recordEventsFrom('created', `'stream.created'`)})
+         SELECT * FROM created`,
         [userId, key, settings.expiresInSeconds, settings.reconnectWindowSeconds, settings.maxContinuousSeconds],
         client,
       );
@@ -105,11 +109,16 @@ export class StreamsRepository {
   /**
    * `active` re-enables (a stream that is publishing stays `live`); a new expiry renews
    * a stream the sweep already marked `expired`. `expiresAt` is an ISO string with zone.
+   * Records `stream.disabled` / `stream.enabled` only when the shown status really
+   * changes (to `disabled`; from `disabled` or `expired` to usable), in the same statement.
    */
   async update(userId: number, id: number, status: 'active' | 'disabled' | null, expiresAt: string | null, live: LiveSettings): Promise<StreamDto | null> {
-    const { rows } = await this.sql.query<StreamDto>(
+    const { rows } = await this.sql.query<StreamDto & { eventType?: string }>(
       'stream_update',
-      `UPDATE streams SET
+      `WITH previous AS (
+         SELECT id AS previous_id, ${SHOWN_STATUS} AS previous_status FROM streams WHERE id = $1 AND user_id = $2 FOR UPDATE
+       ), changed AS (
+       UPDATE streams SET
          status = CASE
            WHEN $3::text = 'disabled' THEN 'disabled'
            WHEN $3::text = 'active' THEN CASE WHEN status = 'live' THEN 'live' ELSE 'active' END
@@ -120,43 +129,79 @@ export class StreamsRepository {
          reconnect_window_seconds = COALESCE($5::int, reconnect_window_seconds),
          max_continuous_seconds = COALESCE($6::int, max_continuous_seconds),
          updated_at = now()
-       WHERE id = $1 AND user_id = $2
-       RETURNING ${STREAM_COLUMNS}`,
+       FROM previous WHERE id = previous_id
+       RETURNING ${STREAM_COLUMNS}, CASE
+         WHEN ${SHOWN_STATUS} = 'disabled' AND previous_status <> 'disabled' THEN 'stream.disabled'
+         WHEN ${SHOWN_STATUS} IN ('active', 'live') AND previous_status IN ('disabled', 'expired') THEN 'stream.enabled'
+       END AS "eventType"
+       ), event AS (${recordEventsFrom('changed', 'c."eventType"')})
+       SELECT * FROM changed`,
       [id, userId, status, expiresAt, live.reconnectWindowSeconds, live.maxContinuousSeconds],
     );
-    return rows[0] ?? null;
+    if (!rows[0]) return null;
+    const { eventType: _eventType, ...stream } = rows[0];
+    return stream;
   }
 
-  /** A new key at once: the ingest lookup of the old one finds nothing from this commit on. */
+  /** A new key at once: the ingest lookup of the old one finds nothing from this commit on. Records `stream.key_rotated`. */
   async rotateKey(userId: number, id: number, key: string): Promise<StreamDto | null> {
     const { rows } = await this.sql.query<StreamDto>(
       'stream_rotate_key',
-      `UPDATE streams SET stream_key = $3, updated_at = now() WHERE id = $1 AND user_id = $2 RETURNING ${STREAM_COLUMNS}`,
+      `WITH changed AS (
+         UPDATE streams SET stream_key = $3, updated_at = now() WHERE id = $1 AND user_id = $2 RETURNING ${STREAM_COLUMNS}
+       ), event AS (${recordEventsFrom('changed', `'stream.key_rotated'`)})
+       SELECT * FROM changed`,
       [id, userId, key],
     );
     return rows[0] ?? null;
   }
 
+  /** Records `stream.deleted` (the stream as it was) in the same statement. */
   async remove(userId: number, id: number): Promise<boolean> {
-    const { rowCount } = await this.sql.query('stream_delete', `DELETE FROM streams WHERE id = $1 AND user_id = $2`, [id, userId]);
+    const { rowCount } = await this.sql.query(
+      'stream_delete',
+      `WITH gone AS (DELETE FROM streams WHERE id = $1 AND user_id = $2 RETURNING ${STREAM_COLUMNS})
+       ${recordEventsFrom('gone', `'stream.deleted'`)}`,
+      [id, userId],
+    );
     return Boolean(rowCount);
+  }
+
+  /**
+   * Every stream of a user, with a `stream.deleted` each, in the caller's transaction:
+   * account deletion calls this before deleting the user (whose row it holds locked,
+   * so no stream is added meanwhile), so the cascade finds nothing left to delete silently.
+   */
+  async removeAllOf(client: pg.PoolClient, userId: number): Promise<number> {
+    const { rowCount } = await this.sql.query(
+      'stream_delete_all_of',
+      `WITH gone AS (DELETE FROM streams WHERE user_id = $1 RETURNING ${STREAM_COLUMNS})
+       ${recordEventsFrom('gone', `'stream.deleted'`)}`,
+      [userId],
+      client,
+    );
+    return rowCount ?? 0;
   }
 
   /**
    * One batch of the expiry sweep, walking only the partial index of rows not yet marked.
    * Rows with a status of an older service's are shown as expired too, but left as they are.
+   * Records `stream.expired` for each row it marks, in the same statement.
    */
   async expireBatch(size: number): Promise<number> {
     const { rowCount } = await this.sql.query(
       'stream_expire_batch',
-      `UPDATE streams SET status = 'expired', updated_at = now()
+      `WITH expired AS (
+       UPDATE streams SET status = 'expired', updated_at = now()
        WHERE id IN (
          SELECT id FROM streams
          WHERE status IN ('active', 'live', 'disabled') AND expires_at <= now()
          ORDER BY expires_at
          LIMIT $1
          FOR UPDATE SKIP LOCKED
-       )`,
+       )
+       RETURNING ${STREAM_COLUMNS}
+       ) ${recordEventsFrom('expired', `'stream.expired'`)}`,
       [size],
     );
     return rowCount ?? 0;

@@ -9,6 +9,7 @@ import type { StreamDto, StreamPageDto } from './dto/stream.dto.js';
 import type { UpdateStreamDto } from './dto/update-stream.dto.js';
 import { decodeCursor, encodeCursor } from './stream-cursor.js';
 import { withFreshKey } from './stream-key.js';
+import { StreamEventsRepository } from './stream-events.repository.js';
 import { StreamsRepository } from './streams.repository.js';
 
 const DEFAULT_PAGE_SIZE = 20;
@@ -20,11 +21,13 @@ export class StreamsService implements OnModuleInit {
     private readonly streams: StreamsRepository,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
     private readonly sweeper: Sweeper,
+    private readonly streamEvents: StreamEventsRepository,
   ) {}
 
   /** Expiry is enforced on every read and lookup already; the sweep only keeps the stored status honest. */
   onModuleInit(): void {
     this.sweeper.register('expired streams', (size) => this.streams.expireBatch(size));
+    this.sweeper.register('dispatched stream events', (size) => this.streamEvents.pruneDispatched(size));
   }
 
   async create(me: number, dto: CreateStreamDto): Promise<StreamDto> {

@@ -1,5 +1,7 @@
 import { ConflictException, Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
+import type pg from 'pg';
+import { Sql } from '../database/sql.js';
 import { QueryFailedError, type EntityManager, Repository } from 'typeorm';
 import type { CreateUserDto } from './dto/create-user.dto.js';
 import type { UpdateUserDto } from './dto/update-user.dto.js';
@@ -31,6 +33,7 @@ export class UsersService {
   constructor(
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly passwords: PasswordService,
+    private readonly sql: Sql,
   ) {}
 
   async create(dto: CreateUserDto): Promise<User> {
@@ -102,10 +105,19 @@ export class UsersService {
     return this.findById(id);
   }
 
-  /** Streams and refresh tokens go with the user (ON DELETE CASCADE). false when already gone. */
-  async remove(id: number): Promise<boolean> {
-    const result = await this.users.delete({ id });
-    return Boolean(result.affected);
+  /**
+   * Account deletion in the caller's transaction (`client`): `lockForDeletion` first (a
+   * new stream's foreign-key check then waits for the outcome), the caller removes what
+   * must go with an event (streams), then `removeLocked`; refresh tokens go by ON DELETE
+   * CASCADE. `lockForDeletion` answers false when the user is already gone.
+   */
+  async lockForDeletion(id: number, client: pg.PoolClient): Promise<boolean> {
+    const { rowCount } = await this.sql.query('user_lock_for_deletion', `SELECT 1 FROM users WHERE id = $1 FOR UPDATE`, [id], client);
+    return Boolean(rowCount);
+  }
+
+  async removeLocked(id: number, client: pg.PoolClient): Promise<void> {
+    await this.sql.query('user_delete', `DELETE FROM users WHERE id = $1`, [id], client);
   }
 }
 

@@ -21,7 +21,11 @@ async function main(): Promise<void> {
   let embedded: EmbeddedDatabase | undefined;
   // Signals are handled from here on, so a Ctrl-C during startup still stops the embedded
   // database (one still starting is stopped by its own exit hook when we exit).
-  installShutdown(() => app, () => embedded, parsed.shutdownDrainMs);
+  installShutdown(
+    () => app,
+    () => embedded,
+    parsed.shutdownDrainMs,
+  );
   const resolved = await resolveConfig(parsed);
   const { config } = resolved;
   embedded = resolved.embedded;
@@ -43,7 +47,11 @@ async function main(): Promise<void> {
  * in-flight requests finish, closes the pool, stops the embedded database and
  * exits 0. A second signal forces exit.
  */
-function installShutdown(getApp: () => NestFastifyApplication | undefined, getEmbedded: () => EmbeddedDatabase | undefined, drainMs: number) {
+function installShutdown(
+  getApp: () => NestFastifyApplication | undefined,
+  getEmbedded: () => EmbeddedDatabase | undefined,
+  drainMs: number,
+) {
   let stopping = false;
   const shutdown = async (signal: NodeJS.Signals) => {
     if (stopping) {

@@ -82,7 +82,10 @@ describeWithTools('adopting a database made by the original DDL, rows and all', 
 
   it('a mixed-case email still logs in, and still collides with its lower-case form', async () => {
     expect((await login(t, 'php.user@example.com', PASSWORD)).user.email).toBe('PHP.User@Example.COM');
-    const res = await t.http().post('/api/v1/users').send({ username: 'someone_new', email: 'php.user@example.com', password: 'a new password' });
+    const res = await t
+      .http()
+      .post('/api/v1/users')
+      .send({ username: 'someone_new', email: 'php.user@example.com', password: 'a new password' });
     expect(res.status).toBe(409);
   });
 
@@ -121,7 +124,11 @@ describeWithTools('adopting a database made by the original DDL, rows and all', 
     expect((await t.http().get('/api/v1/ingest/keys/banned-key').set(ingest()).expect(403)).body.reason).toBe('disabled');
     expect((await t.http().get('/api/v1/ingest/keys/null-status-key').set(ingest()).expect(403)).body.reason).toBe('disabled');
     await t.http().get('/api/v1/ingest/keys/orphan_key').set(ingest()).expect(404);
-    await t.http().get(`/api/v1/ingest/keys/${'k'.repeat(256)}`).set(ingest()).expect(404);
+    await t
+      .http()
+      .get(`/api/v1/ingest/keys/${'k'.repeat(256)}`)
+      .set(ingest())
+      .expect(404);
     await t.http().get('/api/v1/ingest/keys/with%01control').set(ingest()).expect(404);
   });
 
@@ -129,7 +136,11 @@ describeWithTools('adopting a database made by the original DDL, rows and all', 
     const key = 'live_0123456789abcdef0123456789abcdef';
     const form = (call: string) => `call=${call}&app=live&name=${key}&clientid=77&addr=10.0.0.9`;
     const hook = (path: string, call: string) =>
-      t.http().post(`/api/v1/ingest/nginx/${path}?secret=${encodeURIComponent(t.config.ingestSecret)}`).type('form').send(form(call));
+      t
+        .http()
+        .post(`/api/v1/ingest/nginx/${path}?secret=${encodeURIComponent(t.config.ingestSecret)}`)
+        .type('form')
+        .send(form(call));
     await hook('on_publish', 'publish').expect(200);
     expect((await query(db.url, 'SELECT status FROM streams WHERE stream_key = $1', [key])).rows[0].status).toBe('live');
     await hook('on_publish_done', 'publish_done').expect(200);
@@ -141,20 +152,34 @@ describeWithTools('adopting a database made by the original DDL, rows and all', 
       [key],
     );
     expect(rows).toEqual([{ status: 'live', window: 60, waiting: true }]);
-    await t.http().post(`/api/v1/ingest/nginx/on_publish?secret=${encodeURIComponent(t.config.ingestSecret)}`).type('form').send('call=publish&app=live&name=orphan_key&clientid=78').expect(403);
+    await t
+      .http()
+      .post(`/api/v1/ingest/nginx/on_publish?secret=${encodeURIComponent(t.config.ingestSecret)}`)
+      .type('form')
+      .send('call=publish&app=live&name=orphan_key&clientid=78')
+      .expect(403);
   });
 
   it('new accounts and streams take the next integer ids; rows nobody touched are unchanged; older INSERTs still work', async () => {
-    const res = await t.http().post('/api/v1/users').send({ username: 'brand_new', email: 'brand@example.com', password: 'a new password' }).expect(201);
+    const res = await t
+      .http()
+      .post('/api/v1/users')
+      .send({ username: 'brand_new', email: 'brand@example.com', password: 'a new password' })
+      .expect(201);
     // The SERIAL sequences go on from the legacy rows (a refused sign-up above used up one value).
     expect(res.body.id).toBeGreaterThan(3);
     const session = await login(t, 'brand_new', 'a new password');
     const stream = await t.http().post('/api/v1/streams').set(bearer(session.accessToken)).send({}).expect(201);
     expect(stream.body).toMatchObject({ id: 7, userId: res.body.id });
     // Unchanged but for the columns later migrations added, with their defaults.
-    expect((await untouched()).rows).toEqual(before.map((row) => ({ ...(row as object), reconnect_window_seconds: 60, max_continuous_seconds: 43_200 })));
+    expect((await untouched()).rows).toEqual(
+      before.map((row) => ({ ...(row as object), reconnect_window_seconds: 60, max_continuous_seconds: 43_200 })),
+    );
     await query(db.url, `INSERT INTO users (username, email, password) VALUES ('later_service', 'later@example.com', 'x')`);
-    await query(db.url, `INSERT INTO streams (user_id, stream_key, expires_at) SELECT id, 'later_key', now() + interval '1 day' FROM users WHERE username = 'later_service'`);
+    await query(
+      db.url,
+      `INSERT INTO streams (user_id, stream_key, expires_at) SELECT id, 'later_key', now() + interval '1 day' FROM users WHERE username = 'later_service'`,
+    );
     await t.http().get('/api/v1/ingest/keys/later_key').set(ingest()).expect(200);
   });
 });
@@ -176,7 +201,9 @@ describeWithTools('a database that breaks a later migration’s rule is left as 
       expect(output).toContain(`'Carol@Example.com' and 'carol@example.com'`);
       expect(output).toContain('unique ignoring case');
       // The failing migration was rolled back: the original index, all rows.
-      expect((await query(db.url, `SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_users_username'`)).rows[0].indexdef).not.toContain('lower');
+      expect(
+        (await query(db.url, `SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_users_username'`)).rows[0].indexdef,
+      ).not.toContain('lower');
       expect((await query(db.url, 'SELECT count(*)::int AS n FROM users')).rows[0].n).toBe(4);
 
       await query(db.url, `UPDATE users SET username = 'bob_2' WHERE username = 'bob'`);
@@ -201,9 +228,9 @@ describeWithTools('a database that breaks a later migration’s rule is left as 
       const output = failed.output.join('\n');
       expect(output).toContain('not the original Streamly schema');
       expect(output).toContain('column users.id is uuid');
-      expect((await query(db.url, `SELECT data_type FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'id'`)).rows).toEqual([
-        { data_type: 'uuid' },
-      ]);
+      expect(
+        (await query(db.url, `SELECT data_type FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'id'`)).rows,
+      ).toEqual([{ data_type: 'uuid' }]);
     } finally {
       await db.drop();
     }

@@ -86,7 +86,11 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
       ['password of 73 bytes', { password: 'é'.repeat(36) + 'a' }],
       ['an unknown field', { remember: true }],
     ])('400 for %s', async (_case, change) => {
-      const res = await t.http().post('/api/v1/auth/login').send({ login: 'someone', password: PASSWORD, ...change }).expect(400);
+      const res = await t
+        .http()
+        .post('/api/v1/auth/login')
+        .send({ login: 'someone', password: PASSWORD, ...change })
+        .expect(400);
       expectNestError(res.body, 400);
     });
   });
@@ -135,7 +139,11 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
       const session = await login(t, user.username);
       await db(`UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [sha256(session.refreshToken)]);
       await t.http().post('/api/v1/auth/refresh').send({ refreshToken: session.refreshToken }).expect(401);
-      await t.http().post('/api/v1/auth/refresh').send({ refreshToken: 'x'.repeat(43) }).expect(401);
+      await t
+        .http()
+        .post('/api/v1/auth/refresh')
+        .send({ refreshToken: 'x'.repeat(43) })
+        .expect(401);
       await t.http().post('/api/v1/auth/refresh').send({ refreshToken: session.accessToken }).expect(401);
       for (const body of [{}, { refreshToken: 42 }, { refreshToken: '' }, { refreshToken: 'x', userId: user.id }]) {
         expectNestError((await t.http().post('/api/v1/auth/refresh').send(body).expect(400)).body, 400);
@@ -177,7 +185,9 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
       await client.connect();
       try {
         await client.query('BEGIN');
-        await client.query(`UPDATE users SET password = '$2b$04$changedchangedchangedchangedchangedchangedchangedcha' WHERE id = $1`, [userId]);
+        await client.query(`UPDATE users SET password = '$2b$04$changedchangedchangedchangedchangedchangedchangedcha' WHERE id = $1`, [
+          userId,
+        ]);
         let settled = false;
         const pending = work().finally(() => (settled = true));
         await new Promise((resolve) => setTimeout(resolve, 300));
@@ -223,21 +233,31 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
     });
 
     it('accepts a correctly made token (control for the cases below)', async () => {
-      await t.http().get('/api/v1/users/me').set(bearer(craftJwt(accessClaims(userId), secret))).expect(200);
+      await t
+        .http()
+        .get('/api/v1/users/me')
+        .set(bearer(craftJwt(accessClaims(userId), secret)))
+        .expect(200);
     });
 
     const refused: [string, () => string][] = [
-      ['a tampered payload', () => {
-        const [header, , signature] = craftJwt(accessClaims(userId), secret).split('.');
-        const forged = Buffer.from(JSON.stringify(accessClaims('00000000-0000-4000-8000-000000000000'))).toString('base64url');
-        return `${header}.${forged}.${signature}`;
-      }],
+      [
+        'a tampered payload',
+        () => {
+          const [header, , signature] = craftJwt(accessClaims(userId), secret).split('.');
+          const forged = Buffer.from(JSON.stringify(accessClaims('00000000-0000-4000-8000-000000000000'))).toString('base64url');
+          return `${header}.${forged}.${signature}`;
+        },
+      ],
       ['a tampered signature', () => craftJwt(accessClaims(userId), secret).slice(0, -2) + 'AA'],
       ['alg "none" without a signature', () => craftJwt(accessClaims(userId), secret, { alg: 'none', typ: 'JWT' })],
-      ['alg "none" with the HS256 signature', () => {
-        const [, payload, signature] = craftJwt(accessClaims(userId), secret).split('.');
-        return `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${payload}.${signature}`;
-      }],
+      [
+        'alg "none" with the HS256 signature',
+        () => {
+          const [, payload, signature] = craftJwt(accessClaims(userId), secret).split('.');
+          return `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${payload}.${signature}`;
+        },
+      ],
       ['HS512 with the right secret (algorithm pinned)', () => craftJwt(accessClaims(userId), secret, { alg: 'HS512', typ: 'JWT' })],
       ['another secret', () => craftJwt(accessClaims(userId), 'another secret that is long enough!!')],
       ['an expired token', () => craftJwt(accessClaims(userId, { iat: 1_600_000_000, exp: 1_600_000_900 }), secret)],

@@ -32,7 +32,9 @@ describeWithTools('pg_dump | psql round trip of a database in use', ['pg_dump', 
     const user = await signUp(original);
     const session = await login(original, user.username);
     // No reconnect window: active as soon as the publish is done.
-    const stream = (await original.http().post('/api/v1/streams').set(bearer(session.accessToken)).send({ reconnectWindowSeconds: 0 }).expect(201)).body;
+    const stream = (
+      await original.http().post('/api/v1/streams').set(bearer(session.accessToken)).send({ reconnectWindowSeconds: 0 }).expect(201)
+    ).body;
     const hook = (t: TestApp, path: string) =>
       t
         .http()
@@ -49,7 +51,9 @@ describeWithTools('pg_dump | psql round trip of a database in use', ['pg_dump', 
 
     restored = await createDatabase('restored');
     await run(findTool('psql')!, ['-v', 'ON_ERROR_STOP=1', '-q', '-d', restored.url, '-f', dump]);
-    copy = await startTestApp({ env: { DATABASE_URL: restored.url, JWT_SECRET: original.config.jwtSecret, INGEST_SECRET: original.config.ingestSecret } });
+    copy = await startTestApp({
+      env: { DATABASE_URL: restored.url, JWT_SECRET: original.config.jwtSecret, INGEST_SECRET: original.config.ingestSecret },
+    });
 
     // Same account and password; the access and refresh tokens issued before the backup work on the copy.
     expect((await copy.http().get('/api/v1/users/me').set(bearer(session.accessToken)).expect(200)).body).toMatchObject({ id: user.id });

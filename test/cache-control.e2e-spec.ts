@@ -14,7 +14,11 @@ describe('Cache-Control: no-store', () => {
   afterAll(() => t?.close());
 
   const noStore = (res: { status: number; headers: Record<string, string> }, what: string) =>
-    expect({ what, status: res.status, cacheControl: res.headers['cache-control'] }).toEqual({ what, status: res.status, cacheControl: 'no-store' });
+    expect({ what, status: res.status, cacheControl: res.headers['cache-control'] }).toEqual({
+      what,
+      status: res.status,
+      cacheControl: 'no-store',
+    });
 
   it('on every account, session, stream and ingest answer, successes and errors', async () => {
     const user = await signUp(t);
@@ -26,7 +30,12 @@ describe('Cache-Control: no-store', () => {
     noStore(await http().post('/api/v1/auth/login').send({ login: user.username, password: 'wrong password' }), 'failed login');
     const refreshed = await http().post('/api/v1/auth/refresh').send({ refreshToken: session.refreshToken });
     noStore(refreshed, 'refresh (tokens)');
-    noStore(await http().post('/api/v1/users').send({ username: `${user.username}x`, email: `x${user.email}`, password: user.password }), 'sign-up');
+    noStore(
+      await http()
+        .post('/api/v1/users')
+        .send({ username: `${user.username}x`, email: `x${user.email}`, password: user.password }),
+      'sign-up',
+    );
     noStore(await http().get('/api/v1/users/me').set(auth), 'me');
     noStore(await http().get('/api/v1/users/me').set(bearer('not-a-token')), 'me with a bad token');
     noStore(await http().get(`/api/v1/users/${user.username}`).set(auth), 'public profile, authenticated');

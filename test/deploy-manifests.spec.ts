@@ -19,7 +19,14 @@ interface Peer {
   namespaceSelector?: Selector;
   ipBlock?: unknown;
 }
-type Manifest = { apiVersion: string; kind: string; metadata: { name: string; labels?: Labels }; spec: any; stringData?: Labels; resources?: string[] };
+type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Labels };
+  spec: any;
+  stringData?: Labels;
+  resources?: string[];
+};
 
 const DIR = 'deploy/kubernetes';
 const files = readdirSync(DIR).filter((file) => file.endsWith('.yaml'));
@@ -57,7 +64,8 @@ function selects(selector: Selector | undefined, labels: Labels): boolean {
 /** Whether an ingress rule's peer lets in a pod with these labels, in its own namespace or another. */
 function admits(peer: Peer, pod: Labels, namespace: Labels | 'same'): boolean {
   if (peer.ipBlock) return false;
-  if (peer.namespaceSelector) return namespace !== 'same' && selects(peer.namespaceSelector, namespace) && (!peer.podSelector || selects(peer.podSelector, pod));
+  if (peer.namespaceSelector)
+    return namespace !== 'same' && selects(peer.namespaceSelector, namespace) && (!peer.podSelector || selects(peer.podSelector, pod));
   return namespace === 'same' && selects(peer.podSelector, pod);
 }
 
@@ -77,7 +85,11 @@ const policyPeers = (name: string): Peer[] => {
 // Pods that are not ours, as the policy comments ask them to be labelled.
 const INGRESS_NS = { 'kubernetes.io/metadata.name': 'ingress-nginx' };
 const INGRESS_CONTROLLER = { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' };
-const INGEST_SERVER = { 'app.kubernetes.io/name': 'nginx-rtmp', 'app.kubernetes.io/part-of': 'streamly', 'app.kubernetes.io/component': 'ingest' };
+const INGEST_SERVER = {
+  'app.kubernetes.io/name': 'nginx-rtmp',
+  'app.kubernetes.io/part-of': 'streamly',
+  'app.kubernetes.io/component': 'ingest',
+};
 const PGBOUNCER = { 'app.kubernetes.io/name': 'pgbouncer', 'app.kubernetes.io/part-of': 'streamly' };
 const POSTGRESQL = { 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/part-of': 'streamly' };
 const STRANGER = { app: 'something-else' };
@@ -122,7 +134,9 @@ describe('deploy/kubernetes manifests', () => {
     expect(anyAdmits(STRANGER, INGRESS_NS)).toBe(false);
     expect(anyAdmits(POSTGRESQL, 'same')).toBe(false);
     // The named port exists on the API container.
-    const ports = (policy.spec.ingress as Array<{ ports: Array<{ port: string | number }> }>).flatMap((rule) => rule.ports.map((p) => p.port));
+    const ports = (policy.spec.ingress as Array<{ ports: Array<{ port: string | number }> }>).flatMap((rule) =>
+      rule.ports.map((p) => p.port),
+    );
     const containerPorts = deployment.spec.template.spec.containers[0].ports.map((p: { name: string }) => p.name);
     for (const port of ports) expect(containerPorts).toContain(port);
   });
@@ -177,7 +191,8 @@ describe('deploy/kubernetes manifests', () => {
     for (const target of ['/api/v1/ingest', '/api/v1/ingest/keys/k', '/api/v1/ingest/nginx/on_publish', '/metrics', '/docs', '/health']) {
       expect({ target, routedBy: paths.filter((p) => reaches(p, target)).map((p) => p.path) }).toEqual({ target, routedBy: [] });
     }
-    for (const target of ['/api/v1/auth/login', '/api/v1/users/me', '/api/v1/streams']) expect(paths.some((p) => reaches(p, target))).toBe(true);
+    for (const target of ['/api/v1/auth/login', '/api/v1/users/me', '/api/v1/streams'])
+      expect(paths.some((p) => reaches(p, target))).toBe(true);
     for (const p of paths) {
       expect(p.backend.service.name).toBe(service.metadata.name);
       expect(service.spec.ports.map((port: { name: string }) => port.name)).toContain(p.backend.service.port.name);

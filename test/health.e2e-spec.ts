@@ -29,4 +29,3 @@ describe('health probes (real PostgreSQL)', () => {
     await t.http().get('/api/v1/health').expect(404);
   });
 });
-

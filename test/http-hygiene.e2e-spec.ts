@@ -21,7 +21,11 @@ describe('HTTP hygiene: security headers, CORS, API docs', () => {
   });
 
   it('no cross-origin access by default', async () => {
-    const preflight = await t.http().options('/api/v1/users').set('Origin', 'https://app.example').set('Access-Control-Request-Method', 'POST');
+    const preflight = await t
+      .http()
+      .options('/api/v1/users')
+      .set('Origin', 'https://app.example')
+      .set('Access-Control-Request-Method', 'POST');
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
     const simple = await t.http().get('/health').set('Origin', 'https://app.example');
     expect(simple.headers['access-control-allow-origin']).toBeUndefined();
@@ -59,7 +63,9 @@ describe('HTTP hygiene: security headers, CORS, API docs', () => {
     expect(assets).toEqual(expect.arrayContaining(['/docs/swagger-ui-bundle.js', '/docs/swagger-ui-init.js', '/docs/swagger-ui.css']));
     for (const asset of assets) {
       const res = await t.http().get(asset).expect(200);
-      expect(res.headers['content-type']).toMatch(asset.endsWith('.css') ? /^text\/css/ : asset.endsWith('.png') ? /^image\/png/ : /^application\/javascript/);
+      expect(res.headers['content-type']).toMatch(
+        asset.endsWith('.css') ? /^text\/css/ : asset.endsWith('.png') ? /^image\/png/ : /^application\/javascript/,
+      );
     }
     expect((await t.http().get('/docs/swagger-ui-init.js')).text).toContain("url: '/docs-json'");
   });
@@ -87,7 +93,10 @@ describe('HTTP hygiene: security headers, CORS, API docs', () => {
 describe('TRUST_PROXY with Fastify 5: what request.ip becomes behind proxies', () => {
   // The client 203.0.113.9 reached us through two proxies: 10.0.0.2, then 127.0.0.1 (our socket peer).
   const clientIp = async (trustProxy: string) => {
-    const config = { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', TRUST_PROXY: trustProxy }), databaseUrl: 'postgres://unused@127.0.0.1/x' } as ResolvedConfig;
+    const config = {
+      ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', TRUST_PROXY: trustProxy }),
+      databaseUrl: 'postgres://unused@127.0.0.1/x',
+    } as ResolvedConfig;
     const fastify = createFastifyAdapter(config).getInstance() as unknown as FastifyInstance;
     fastify.get('/ip', async (request) => ({ ip: request.ip }));
     const address = await fastify.listen({ port: 0, host: '127.0.0.1' });

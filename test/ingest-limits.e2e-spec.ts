@@ -54,7 +54,9 @@ describe('live settings and per-user limits', () => {
 
     it('rows written by older clients get the defaults', async () => {
       const user = await createUser(t);
-      await db.query(`INSERT INTO streams (user_id, stream_key, expires_at) VALUES ($1, 'live_legacy_0001', now() + interval '1 day')`, [user.id]);
+      await db.query(`INSERT INTO streams (user_id, stream_key, expires_at) VALUES ($1, 'live_legacy_0001', now() + interval '1 day')`, [
+        user.id,
+      ]);
       const { body } = await t.http().get('/api/v1/streams').set(user.auth).expect(200);
       expect(body.items[0]).toMatchObject({ reconnectWindowSeconds: 60, maxContinuousSeconds: 43_200 });
     });
@@ -68,7 +70,12 @@ describe('live settings and per-user limits', () => {
       for (let i = 0; i < LIMIT; i++) made.push(await owner.create());
       const refused = await t.http().post('/api/v1/streams').set(user.auth).send({});
       expect(refused.status).toBe(403);
-      expect(refused.body).toEqual({ statusCode: 403, message: `at most ${LIMIT} streams per user`, error: 'Forbidden', reason: 'stream_limit' });
+      expect(refused.body).toEqual({
+        statusCode: 403,
+        message: `at most ${LIMIT} streams per user`,
+        error: 'Forbidden',
+        reason: 'stream_limit',
+      });
       await ownerStreams(t, await createUser(t)).create();
       await t.http().delete(`/api/v1/streams/${made[0].id}`).set(user.auth).expect(204);
       await owner.create();

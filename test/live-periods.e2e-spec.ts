@@ -31,7 +31,10 @@ describe('live periods (reconnect window, max duration, lost callbacks)', () => 
   const sessions = (stream: TestStream) =>
     db.query(`SELECT client_id, live_period_id, ended_at, end_reason FROM publish_sessions WHERE stream_id = $1 ORDER BY id`, [stream.id]);
   const backdatePeriod = (stream: TestStream, seconds: number) =>
-    db.query(`UPDATE stream_live_periods SET started_at = now() - make_interval(secs => $2) WHERE stream_id = $1 AND ended_at IS NULL`, [stream.id, seconds]);
+    db.query(`UPDATE stream_live_periods SET started_at = now() - make_interval(secs => $2) WHERE stream_id = $1 AND ended_at IS NULL`, [
+      stream.id,
+      seconds,
+    ]);
 
   describe('reconnect window', () => {
     it('keeps the stream live after the last publisher left; a publish within it continues the same live period', async () => {
@@ -129,7 +132,9 @@ describe('live periods (reconnect window, max duration, lost callbacks)', () => 
       await hooks.nginx('on_publish', stream.streamKey, two).expect(200);
       await backdatePeriod(stream, 61);
       await hooks.nginx('on_update', stream.streamKey, one).expect(403);
-      expect((await hooks.nginx('on_update', stream.streamKey, two)).body.message).toBe('the live period ran longer than maxContinuousSeconds');
+      expect((await hooks.nginx('on_update', stream.streamKey, two)).body.message).toBe(
+        'the live period ran longer than maxContinuousSeconds',
+      );
       expect((await sessions(stream)).map((s: { end_reason: string }) => s.end_reason)).toEqual(['max_duration', 'max_duration']);
     });
   });

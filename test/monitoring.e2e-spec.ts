@@ -60,7 +60,13 @@ describe('database monitoring in /metrics (statement durations, connections, siz
 
   it('connections by state, database and table sizes, and how long the collection took', async () => {
     const text = await collected();
-    expect(labelValues(text, 'streamly_db_backends', 'state').sort()).toEqual(['active', 'idle', 'idle_in_transaction', 'other', 'waiting_on_lock']);
+    expect(labelValues(text, 'streamly_db_backends', 'state').sort()).toEqual([
+      'active',
+      'idle',
+      'idle_in_transaction',
+      'other',
+      'waiting_on_lock',
+    ]);
     // The app's own pool is connected and idle between requests; the collector does not count itself.
     expect(sample(text, 'streamly_db_backends', 'state="idle"')).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'streamly_db_size_bytes')).toBeGreaterThan(1_000_000);
@@ -126,7 +132,9 @@ describe('database monitoring in /metrics (statement durations, connections, siz
   });
 
   it('the Grafana dashboard queries only metrics this app exposes', async () => {
-    const dashboard = JSON.parse(await readFile('deploy/monitoring/grafana-dashboard.json', 'utf8')) as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
+    const dashboard = JSON.parse(await readFile('deploy/monitoring/grafana-dashboard.json', 'utf8')) as {
+      panels: Array<{ title: string; targets?: Array<{ expr: string }> }>;
+    };
     const exposed = new Set([...(await scrape()).matchAll(/^# TYPE (\S+) (\S+)/gm)].map((m) => m[1]));
     const exprs = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr })));
     expect(exprs.length).toBeGreaterThan(15);
@@ -156,7 +164,9 @@ describe('the prometheus-operator objects (deploy/monitoring)', () => {
     const [monitor, service, deployment] = await Promise.all([
       load('deploy/monitoring/servicemonitor.yaml'),
       load('deploy/kubernetes/service.yaml'),
-      parseAllDocuments(await readFile('deploy/kubernetes/deployment.yaml', 'utf8')).map((doc) => doc.toJS()).find((doc) => doc.kind === 'Deployment'),
+      parseAllDocuments(await readFile('deploy/kubernetes/deployment.yaml', 'utf8'))
+        .map((doc) => doc.toJS())
+        .find((doc) => doc.kind === 'Deployment'),
     ]);
     expect(monitor.kind).toBe('ServiceMonitor');
     const selector = monitor.spec.selector.matchLabels;

@@ -34,7 +34,8 @@ describeWithTools('live ingest with a real nginx-rtmp and ffmpeg', ['nginx', RTM
 
   const waitForStatus = (stream: TestStream, status: string, ms: number) =>
     waitFor(async () => (await streams.statusOf(stream.id)) === status, ms, 100, `stream did not become ${status} within ${ms} ms`);
-  const periods = (stream: TestStream) => db.query(`SELECT id, idle_at, end_reason FROM stream_live_periods WHERE stream_id = $1 ORDER BY id`, [stream.id]);
+  const periods = (stream: TestStream) =>
+    db.query(`SELECT id, idle_at, end_reason FROM stream_live_periods WHERE stream_id = $1 ORDER BY id`, [stream.id]);
   const sessions = (stream: TestStream) =>
     db.query(`SELECT id, live_period_id, ended_at, end_reason FROM publish_sessions WHERE stream_id = $1 ORDER BY id`, [stream.id]);
 
@@ -97,7 +98,12 @@ describeWithTools('live ingest with a real nginx-rtmp and ffmpeg', ['nginx', RTM
     const publisher = nginx.publish(stream.streamKey, 26, 'slow');
     await waitForStatus(stream, 'live', 5000);
     // 10 s without on_update, then the 1 s sweep closes it...
-    await waitFor(async () => (await sessions(stream))[0]?.end_reason === 'quiet', 20_000, 200, 'the sweep did not close the quiet session');
+    await waitFor(
+      async () => (await sessions(stream))[0]?.end_reason === 'quiet',
+      20_000,
+      200,
+      'the sweep did not close the quiet session',
+    );
     // ...and nginx's on_update at 12 s takes it up again instead of dropping the publisher.
     await waitFor(async () => (await sessions(stream))[0]?.ended_at === null, 10_000, 200, 'on_update did not take the session up again');
     expect(await streams.statusOf(stream.id)).toBe('live');

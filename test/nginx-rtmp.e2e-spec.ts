@@ -59,7 +59,12 @@ server {
 `,
     );
     track(spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] }));
-    await waitFor(async () => (await readFile(join(dir, 'nginx.pid'), 'utf8').catch(() => '')).trim() !== '', 5000, 100, 'nginx did not start');
+    await waitFor(
+      async () => (await readFile(join(dir, 'nginx.pid'), 'utf8').catch(() => '')).trim() !== '',
+      5000,
+      100,
+      'nginx did not start',
+    );
   });
 
   afterAll(async () => {
@@ -80,7 +85,21 @@ server {
     const child = track(
       spawn(
         'ffmpeg',
-        ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=15', '-t', String(seconds), '-f', 'flv', `rtmp://127.0.0.1:${rtmpPort}/live/${key}`],
+        [
+          '-hide_banner',
+          '-loglevel',
+          'error',
+          '-re',
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc=size=320x240:rate=15',
+          '-t',
+          String(seconds),
+          '-f',
+          'flv',
+          `rtmp://127.0.0.1:${rtmpPort}/live/${key}`,
+        ],
         { stdio: ['ignore', 'ignore', 'pipe'] },
       ),
     );
@@ -94,7 +113,10 @@ server {
 
   // No reconnect window: active as soon as ffmpeg stops (the window has its own suite, nginx-live).
   const newStream = async () =>
-    (await t.http().post('/api/v1/streams').set(owner.auth).send({ reconnectWindowSeconds: 0 }).expect(201)).body as { id: number; streamKey: string };
+    (await t.http().post('/api/v1/streams').set(owner.auth).send({ reconnectWindowSeconds: 0 }).expect(201)).body as {
+      id: number;
+      streamKey: string;
+    };
   const statusOf = async (id: number) => (await t.http().get(`/api/v1/streams/${id}`).set(owner.auth).expect(200)).body.status as string;
   const waitForStatus = (id: number, status: string, ms: number) =>
     waitFor(async () => (await statusOf(id)) === status, ms, 100, `stream did not become ${status} within ${ms} ms`);
@@ -133,7 +155,6 @@ server {
     expect(log).not.toContain(t.config.ingestSecret);
   });
 });
-
 
 /** SIGTERM, then SIGKILL if it lingers; resolves once the process is gone. */
 async function stop(child: ChildProcess): Promise<void> {

@@ -57,7 +57,11 @@ describeWithTools('database outages (throwaway PostgreSQL stopped, frozen and re
   }, 60_000);
 
   const probes = async () => {
-    const [health, ready, live] = await Promise.all([timedFetch(`${url}/health`), timedFetch(`${url}/health/ready`), timedFetch(`${url}/health/live`)]);
+    const [health, ready, live] = await Promise.all([
+      timedFetch(`${url}/health`),
+      timedFetch(`${url}/health/ready`),
+      timedFetch(`${url}/health/live`),
+    ]);
     return { health, ready, live };
   };
 
@@ -131,7 +135,12 @@ describeWithTools('database outages (throwaway PostgreSQL stopped, frozen and re
     const single = await startTestApp({
       listen: true,
       controllers: [DatabaseCheckController],
-      env: { DATABASE_URL: cluster.url('app'), DB_POOL_MAX: '1', MIGRATIONS_RUN: 'false', DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS) },
+      env: {
+        DATABASE_URL: cluster.url('app'),
+        DB_POOL_MAX: '1',
+        MIGRATIONS_RUN: 'false',
+        DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
+      },
     });
     const singleUrl = baseUrl(single.app);
     let hungPid: number | undefined;

@@ -45,7 +45,12 @@ scrape_configs:
     );
     prometheus = spawn(
       findTool('prometheus')!,
-      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     const log: Buffer[] = [];
@@ -88,7 +93,12 @@ scrape_configs:
 
     const job = 'job="streamly-api"';
     // The database gauges follow at the collector's next round (every 15 s), then the next scrape.
-    await waitFor(async () => (await query(`streamly_live_streams{${job}}`)) === 2, COLLECT_INTERVAL_MS + 10_000, 500, 'live streams never reached 2 in Prometheus');
+    await waitFor(
+      async () => (await query(`streamly_live_streams{${job}}`)) === 2,
+      COLLECT_INTERVAL_MS + 10_000,
+      500,
+      'live streams never reached 2 in Prometheus',
+    );
     const seconds = (performance.now() - started) / 1000;
 
     expect(await query(`up{${job}}`)).toBe(1);
@@ -99,9 +109,13 @@ scrape_configs:
     expect(await query(`streamly_db_statement_duration_seconds_count{${job},statement="key_lookup"}`)).toBe(4);
     expect(await query(`streamly_db_statement_duration_seconds_bucket{${job},statement="key_lookup",le="+Inf"}`)).toBe(4);
     // The alert's p99 expression evaluates on these buckets (a number, whatever the machine's load made it).
-    expect(await query(`histogram_quantile(0.99, sum by (le) (streamly_db_statement_duration_seconds_bucket{${job},statement="key_lookup"}))`)).toBeGreaterThan(0);
+    expect(
+      await query(`histogram_quantile(0.99, sum by (le) (streamly_db_statement_duration_seconds_bucket{${job},statement="key_lookup"}))`),
+    ).toBeGreaterThan(0);
     expect(await query(`sum(streamly_db_statement_duration_seconds_count{${job},statement="other"})`)).toBeGreaterThan(0);
-    expect(await query(`http_request_duration_seconds_count{${job},method="POST",route="/api/v1/ingest/nginx/on_publish",status_code="200"}`)).toBe(2);
+    expect(
+      await query(`http_request_duration_seconds_count{${job},method="POST",route="/api/v1/ingest/nginx/on_publish",status_code="200"}`),
+    ).toBe(2);
     expect(await query(`streamly_ingest_decisions_total{${job},adapter="nginx",outcome="allowed"}`)).toBe(2);
     expect(await query(`streamly_db_collector_up{${job},source="database"}`)).toBe(1);
     // Samples over the whole run: the scrape never failed.

@@ -121,7 +121,6 @@ describe('embedded PostgreSQL failures, as any user', () => {
     }
   });
 
-
   it('a program that cannot be executed (EACCES, ENOENT) is a one-line error, not an unhandled error event', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'streamly-noexec-'));
     try {

@@ -90,7 +90,10 @@ describe('migration AddRefreshTokenFamilyStart on existing sessions', () => {
   it('gives each existing family the creation time of its oldest remaining token', async () => {
     const db = await createDatabase('family_start');
     const dataSource = new DataSource(
-      databaseOptions({ databaseUrl: db.url, replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 30_000 }, APP_SCHEMA),
+      databaseOptions(
+        { databaseUrl: db.url, replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 30_000 },
+        APP_SCHEMA,
+      ),
     );
     try {
       await dataSource.initialize();

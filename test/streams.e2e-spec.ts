@@ -168,7 +168,15 @@ describe('streams (owner routes, real PostgreSQL)', () => {
 
     it('refuses system statuses and unknown fields', async () => {
       const stream = await create(alice);
-      for (const body of [{ status: 'live' }, { status: 'expired' }, { status: 'ACTIVE' }, { status: null }, { expiresAt: null }, { streamKey: 'x' }, { userId: bob.id }]) {
+      for (const body of [
+        { status: 'live' },
+        { status: 'expired' },
+        { status: 'ACTIVE' },
+        { status: null },
+        { expiresAt: null },
+        { streamKey: 'x' },
+        { userId: bob.id },
+      ]) {
         await t.http().patch(`/api/v1/streams/${stream.id}`).set(alice.auth).send(body).expect(400);
       }
     });
@@ -338,7 +346,9 @@ describe('streams (owner routes, real PostgreSQL)', () => {
       } finally {
         await other.close();
       }
-      const counts = await db.query(`SELECT status, count(*)::int AS n FROM streams WHERE user_id = $1 GROUP BY status ORDER BY status`, [dave.id]);
+      const counts = await db.query(`SELECT status, count(*)::int AS n FROM streams WHERE user_id = $1 GROUP BY status ORDER BY status`, [
+        dave.id,
+      ]);
       expect(counts).toEqual([
         { status: 'active', n: 1 },
         { status: 'disabled', n: 1 },

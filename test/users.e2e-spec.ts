@@ -29,7 +29,11 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
   describe('POST /api/v1/users (sign-up)', () => {
     it('201 with exactly the User shape; email lower-cased; names null when absent', async () => {
       const body = validBody();
-      const res = await t.http().post('/api/v1/users').send({ ...body, email: body.email.toUpperCase() }).expect(201);
+      const res = await t
+        .http()
+        .post('/api/v1/users')
+        .send({ ...body, email: body.email.toUpperCase() })
+        .expect(201);
       expect(Object.keys(res.body).sort()).toEqual(USER_KEYS);
       expect(res.body).toEqual({
         id: expect.any(Number),
@@ -44,7 +48,11 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
     });
 
     it('keeps firstName and lastName', async () => {
-      const res = await t.http().post('/api/v1/users').send({ ...validBody(), firstName: 'Ada', lastName: 'Lovelace' }).expect(201);
+      const res = await t
+        .http()
+        .post('/api/v1/users')
+        .send({ ...validBody(), firstName: 'Ada', lastName: 'Lovelace' })
+        .expect(201);
       expect(res.body).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace' });
     });
 
@@ -106,7 +114,11 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
       ['a password hash field', { passwordHash: '$2b$04$abc' }, 'passwordHash'],
     ];
     it.each(invalid)('400 for %s, naming the field', async (_case, change, field) => {
-      const res = await t.http().post('/api/v1/users').send({ ...validBody(), ...change }).expect(400);
+      const res = await t
+        .http()
+        .post('/api/v1/users')
+        .send({ ...validBody(), ...change })
+        .expect(400);
       expectNestError(res.body, 400);
       expect(res.body.error).toBe('Bad Request');
       expect(JSON.stringify(res.body.message)).toContain(field);
@@ -119,8 +131,16 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
       }
       // bcrypt alone would accept these: it reads only the first 72 bytes.
       const user = await signUp(t, { password: 'é'.repeat(36) });
-      await t.http().post('/api/v1/auth/login').send({ login: user.username, password: 'é'.repeat(36) + 'x' }).expect(400);
-      await t.http().post('/api/v1/auth/login').send({ login: user.username, password: 'é'.repeat(35) + 'e' }).expect(401);
+      await t
+        .http()
+        .post('/api/v1/auth/login')
+        .send({ login: user.username, password: 'é'.repeat(36) + 'x' })
+        .expect(400);
+      await t
+        .http()
+        .post('/api/v1/auth/login')
+        .send({ login: user.username, password: 'é'.repeat(35) + 'e' })
+        .expect(401);
     });
 
     it('100 concurrent sign-ups with one username (case variants): exactly one 201, the rest 409, no 5xx', async () => {

@@ -67,9 +67,7 @@ export class PostgresThrottlerStorage implements ThrottlerStorage, OnModuleDestr
   /** Counters of clients that stopped coming back; any instance may do it, it is idempotent. */
   async deleteExpired(): Promise<void> {
     try {
-      await this.dataSource.query(
-        `DELETE FROM rate_limits WHERE expires_at < now() AND (blocked_until IS NULL OR blocked_until < now())`,
-      );
+      await this.dataSource.query(`DELETE FROM rate_limits WHERE expires_at < now() AND (blocked_until IS NULL OR blocked_until < now())`);
     } catch (error) {
       this.logger.warn(`Sweeping expired rate-limit counters failed: ${(error as Error).message}`);
     }

@@ -1,7 +1,20 @@
 import { QueryFailedError } from 'typeorm';
 
 /** Error codes and driver messages that mean "the database cannot serve now", not "the query is wrong". */
-const UNAVAILABLE_CODES = ['57P01', '57P02', '57P03', '57014', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE'];
+const UNAVAILABLE_CODES = [
+  '57P01',
+  '57P02',
+  '57P03',
+  '57014',
+  '53300',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+];
 const UNAVAILABLE_MESSAGES =
   /timeout exceeded when trying to connect|Connection terminated|Query read timeout|Client has encountered a connection error|Client was closed and is not queryable|Connection ended unexpectedly|the database system is (starting up|shutting down)/i;
 

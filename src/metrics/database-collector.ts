@@ -116,7 +116,9 @@ export class DatabaseCollector implements OnApplicationBootstrap, OnApplicationS
       this.gauges.result(source, false, (performance.now() - started) / 1000);
       if (!this.failing.has(source)) {
         this.failing.add(source);
-        this.logger.warn(`Metrics from ${source} not collected (${(error as Error).message}); streamly_db_collector_up{source="${source}"} is 0`);
+        this.logger.warn(
+          `Metrics from ${source} not collected (${(error as Error).message}); streamly_db_collector_up{source="${source}"} is 0`,
+        );
       }
       return undefined;
     }

@@ -133,7 +133,7 @@ async function main(): Promise<void> {
     await writeKeys(db, keysFile, 100_000);
     await wrk(app, 4, 2);
     const large = { http: await wrk(app, 1, 5), query: await queryLatency(db, keysFile) };
-    const plan = (await db.query(`EXPLAIN ${KEY_LOOKUP_SQL}`, ['x'])).rows.map((r) => r['QUERY PLAN']).join('\n    ');
+    const plan = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${KEY_LOOKUP_SQL}`, ['x'])).rows.map((r) => r['QUERY PLAN']).join('\n    ');
     await db.end();
 
     const rps = (r: WrkResult) => r.requests / (r.duration_us / 1e6);
@@ -260,8 +260,8 @@ function start(name: string, args: string[], env: NodeJS.ProcessEnv, logFile: st
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   child.once('exit', (code, signal) => {
     children.delete(child);
     if (code !== 0 && signal !== 'SIGTERM') process.stderr.write(`${name} exited (${code ?? signal}):\n${output}\n`);

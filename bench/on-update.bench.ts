@@ -212,7 +212,7 @@ function start(args: string[], env: NodeJS.ProcessEnv): void {
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   children.add(child);
   let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   child.once('exit', (code, signal) => {
     children.delete(child);
     if (code !== 0 && signal !== 'SIGTERM') process.stderr.write(`app exited (${code ?? signal}):\n${output}\n`);

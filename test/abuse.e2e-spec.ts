@@ -175,7 +175,7 @@ describe('abuse: bodies, encodings and URLs', () => {
       headers: { 'Content-Type': 'application/json' },
       body,
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(res.status).toBe(413);
     expectNestError(await res.json(), 413);
   });

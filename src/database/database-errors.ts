@@ -20,8 +20,9 @@ const UNAVAILABLE_MESSAGES =
 
 /** The SQLSTATE or socket error code of a driver error, also when TypeORM wrapped it. */
 export function databaseErrorCode(error: unknown): string {
-  const driverError = error instanceof QueryFailedError ? error.driverError : error;
-  return String((driverError as { code?: unknown } | undefined)?.code ?? '');
+  const driverError: unknown = error instanceof QueryFailedError ? error.driverError : error;
+  const code = (driverError as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' || typeof code === 'number' ? String(code) : '';
 }
 
 /**

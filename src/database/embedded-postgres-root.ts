@@ -23,7 +23,7 @@ export type Account = { uid: number; gid: number };
  * embedded-postgres-binaries.ts.) `shownAs` names the directory in messages.
  */
 export async function asServer(account: Account | undefined, dataDir: string, extraFds: number[] = [], shownAs = dataDir) {
-  if (!account) return { dataPath: dataDir, launch: {} as Partial<LaunchOptions>, done: async () => undefined };
+  if (!account) return { dataPath: dataDir, launch: {} as Partial<LaunchOptions>, done: () => Promise.resolve() };
   if (platform() !== 'linux')
     throw new EmbeddedPostgresError('running the embedded PostgreSQL as root is supported on Linux only: set DATABASE_URL');
   const directory = await open(dataDir, 'r');

@@ -61,9 +61,9 @@ function withoutFalsePositives(dataSource: DataSource, currentTimestampDefaults:
 }
 
 async function columnsDefaultingToCurrentTimestamp(dataSource: DataSource): Promise<Set<string>> {
-  const rows = (await dataSource.query(
+  const rows = await dataSource.query<{ name: string }[]>(
     `SELECT table_name || '.' || column_name AS name FROM information_schema.columns
      WHERE table_schema = current_schema() AND column_default = 'CURRENT_TIMESTAMP'`,
-  )) as { name: string }[];
+  );
   return new Set(rows.map((row) => row.name));
 }

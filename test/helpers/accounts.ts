@@ -24,7 +24,7 @@ export async function signUp(t: TestApp, overrides: Record<string, unknown> = {}
   const body = { username, email: `${username}@example.com`, password: PASSWORD, ...overrides };
   const res = await t.http().post('/api/v1/users').send(body);
   if (res.status !== 201) throw new Error(`sign-up failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return { id: res.body.id, username: res.body.username, email: res.body.email, password: body.password as string };
+  return { id: res.body.id, username: res.body.username, email: res.body.email, password: body.password };
 }
 
 export interface SessionBody {

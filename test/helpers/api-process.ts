@@ -59,8 +59,8 @@ export async function startApiProcess(options: StartOptions): Promise<ApiProcess
   };
   const stdoutCarry = { rest: '' };
   const stderrCarry = { rest: '' };
-  child.stdout!.on('data', (chunk: Buffer) => collect(chunk, stdoutCarry));
-  child.stderr!.on('data', (chunk: Buffer) => collect(chunk, stderrCarry));
+  child.stdout.on('data', (chunk: Buffer) => collect(chunk, stdoutCarry));
+  child.stderr.on('data', (chunk: Buffer) => collect(chunk, stderrCarry));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => {
       if (stdoutCarry.rest) output.push(stdoutCarry.rest);

@@ -98,7 +98,7 @@ export async function createCluster(options: ClusterOptions = {}): Promise<PgClu
         frozen.add(pid);
       }
     },
-    thaw: async () => {
+    thaw: () => {
       for (const pid of frozen) {
         try {
           process.kill(pid, 'SIGCONT');
@@ -107,6 +107,7 @@ export async function createCluster(options: ClusterOptions = {}): Promise<PgClu
         }
       }
       frozen.clear();
+      return Promise.resolve();
     },
     sql: async (statement, database = 'postgres') =>
       (await run('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', database, '-XAtqc', statement])).trim(),

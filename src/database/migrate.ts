@@ -19,7 +19,8 @@ export async function runMigrationsLocked(options: DataSourceOptions, logger = n
     ...pgOptions,
     replication: undefined,
     url: pgOptions.replication ? (typeof masterUrl === 'string' ? masterUrl : undefined) : pgOptions.url,
-    extra: { ...pgOptions.extra, max: 2, statement_timeout: 0, query_timeout: undefined },
+    // `extra` is pg's pool options, typed `any` by TypeORM.
+    extra: { ...(pgOptions.extra as Record<string, unknown> | undefined), max: 2, statement_timeout: 0, query_timeout: undefined },
   };
   const dataSource = new DataSource(primary);
   await dataSource.initialize();

@@ -3,6 +3,7 @@ import type { PostgresThrottlerStorage } from '../src/auth/postgres-throttler.st
 import { query } from './helpers/database.js';
 import { baseUrl, startTestApp, type TestApp } from './helpers/app.js';
 import { bearer, expectNestError, login, PASSWORD, signUp, uniqueName } from './helpers/accounts.js';
+import { bodyOf, type ErrorBody } from './helpers/bodies.js';
 
 const LOGIN = '/api/v1/auth/login';
 const SIGN_UP = '/api/v1/users';
@@ -196,7 +197,7 @@ describe('abuse: bodies, encodings and URLs', () => {
   ])('400 in Nest shape for malformed JSON: %s', async (_case, raw) => {
     const res = await json('post', LOGIN, raw).expect(400);
     expectNestError(res.body, 400);
-    expect(res.body.error).toBe('Bad Request');
+    expect(bodyOf<ErrorBody>(res).error).toBe('Bad Request');
   });
 
   it.each([['[]'], ['"text"'], ['42'], ['null'], ['true'], ['[{"login": "a", "password": "b"}]']])(

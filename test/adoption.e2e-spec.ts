@@ -8,6 +8,7 @@ import { startApiProcess } from './helpers/api-process.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { createDatabase, query } from './helpers/database.js';
 import { describeWithTools, findTool } from './helpers/tools.js';
+import { bodyOf, type ErrorBody, type StreamPageBody } from './helpers/bodies.js';
 
 const run = promisify(execFile);
 const ORIGINAL_SQL_FILE = join(import.meta.dirname, 'fixtures', 'original-schema.sql');
@@ -93,11 +94,11 @@ describeWithTools('adopting a database made by the original DDL, rows and all', 
     const owner = await login(t, 'php_user', PASSWORD);
     const res = await t.http().get('/api/v1/streams?limit=2').set(bearer(owner.accessToken)).expect(200);
     const all = [...res.body.items];
-    let cursor = res.body.nextCursor;
+    let cursor = bodyOf<StreamPageBody>(res).nextCursor;
     while (cursor) {
       const page = await t.http().get(`/api/v1/streams?limit=2&cursor=${cursor}`).set(bearer(owner.accessToken)).expect(200);
       all.push(...page.body.items);
-      cursor = page.body.nextCursor;
+      cursor = bodyOf<StreamPageBody>(page).nextCursor;
     }
     // Newest first (a tie on created_at broken by id), rows without created_at last.
     expect(all.map((s) => s.streamKey)).toEqual([
@@ -113,7 +114,7 @@ describeWithTools('adopting a database made by the original DDL, rows and all', 
     expect(all.find((s) => s.streamKey === 'null-status-key')).toMatchObject({ status: 'disabled' });
     expect(all.some((s) => s.streamKey === 'orphan_key')).toBe(false);
     const disabled = await t.http().get('/api/v1/streams?status=disabled').set(bearer(owner.accessToken)).expect(200);
-    expect(disabled.body.items.map((s: { streamKey: string }) => s.streamKey).sort()).toEqual(['banned-key', 'null-status-key']);
+    expect(bodyOf<StreamPageBody>(disabled).items.map((s: { streamKey: string }) => s.streamKey).sort()).toEqual(['banned-key', 'null-status-key']);
   });
 
   it('looks up legacy keys of any format; refuses odd statuses and orphans', async () => {
@@ -121,8 +122,8 @@ describeWithTools('adopting a database made by the original DDL, rows and all', 
       const res = await t.http().get(`/api/v1/ingest/keys/${key}`).set(ingest()).expect(200);
       expect(res.body).toMatchObject({ userId: 1, username: 'php_user', status: 'active', streamId: expect.any(Number) });
     }
-    expect((await t.http().get('/api/v1/ingest/keys/banned-key').set(ingest()).expect(403)).body.reason).toBe('disabled');
-    expect((await t.http().get('/api/v1/ingest/keys/null-status-key').set(ingest()).expect(403)).body.reason).toBe('disabled');
+    expect(bodyOf<ErrorBody>(await t.http().get('/api/v1/ingest/keys/banned-key').set(ingest()).expect(403)).reason).toBe('disabled');
+    expect(bodyOf<ErrorBody>(await t.http().get('/api/v1/ingest/keys/null-status-key').set(ingest()).expect(403)).reason).toBe('disabled');
     await t.http().get('/api/v1/ingest/keys/orphan_key').set(ingest()).expect(404);
     await t
       .http()

@@ -15,6 +15,7 @@ import {
   signUp,
   USER_KEYS,
 } from './helpers/accounts.js';
+import { bodyOf, type SessionBody } from './helpers/bodies.js';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
 const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
@@ -34,14 +35,14 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
       for (const name of [user.username, user.username.toUpperCase(), user.email, user.email.toUpperCase()]) {
         const res = await t.http().post('/api/v1/auth/login').send({ login: name, password: PASSWORD }).expect(200);
         expect(Object.keys(res.body).sort()).toEqual(SESSION_KEYS);
-        expect(Object.keys(res.body.user).sort()).toEqual(USER_KEYS);
+        expect(Object.keys(bodyOf<SessionBody>(res).user).sort()).toEqual(USER_KEYS);
         expect(res.body).toMatchObject({
           tokenType: 'Bearer',
           expiresIn: 900,
           user: { id: user.id, username: user.username, email: user.email, firstName: 'Ada', lastName: null },
         });
         expect(secretKeysIn(res.body)).toEqual([]);
-        await t.http().get('/api/v1/users/me').set(bearer(res.body.accessToken)).expect(200);
+        await t.http().get('/api/v1/users/me').set(bearer(bodyOf<SessionBody>(res).accessToken)).expect(200);
       }
     });
 
@@ -101,11 +102,11 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
       const first = await login(t, user.username);
       const res = await t.http().post('/api/v1/auth/refresh').send({ refreshToken: first.refreshToken }).expect(200);
       expect(Object.keys(res.body).sort()).toEqual(SESSION_KEYS);
-      expect(Object.keys(res.body.user).sort()).toEqual(USER_KEYS);
-      expect(res.body.user.id).toBe(user.id);
-      expect(res.body.refreshToken).not.toBe(first.refreshToken);
+      expect(Object.keys(bodyOf<SessionBody>(res).user).sort()).toEqual(USER_KEYS);
+      expect(bodyOf<SessionBody>(res).user.id).toBe(user.id);
+      expect(bodyOf<SessionBody>(res).refreshToken).not.toBe(first.refreshToken);
       expect(secretKeysIn(res.body)).toEqual([]);
-      await t.http().get('/api/v1/users/me').set(bearer(res.body.accessToken)).expect(200);
+      await t.http().get('/api/v1/users/me').set(bearer(bodyOf<SessionBody>(res).accessToken)).expect(200);
 
       const again = await t.http().post('/api/v1/auth/refresh').send({ refreshToken: first.refreshToken }).expect(401);
       expect(again.body).toEqual({ statusCode: 401, message: 'invalid or expired refresh token', error: 'Unauthorized' });

@@ -7,6 +7,7 @@ import { bearer, login, signUp } from './helpers/accounts.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { createDatabase } from './helpers/database.js';
 import { describeWithTools, findTool } from './helpers/tools.js';
+import { bodyOf, type StreamBody } from './helpers/bodies.js';
 
 const run = promisify(execFile);
 
@@ -67,7 +68,7 @@ describeWithTools('pg_dump | psql round trip of a database in use', ['pg_dump', 
     });
     await hook(copy, 'on_update').expect(200);
     await hook(copy, 'on_publish_done').expect(200);
-    expect((await copy.http().get(`/api/v1/streams/${stream.id}`).set(bearer(session.accessToken)).expect(200)).body.status).toBe('active');
+    expect(bodyOf<StreamBody>(await copy.http().get(`/api/v1/streams/${stream.id}`).set(bearer(session.accessToken)).expect(200)).status).toBe('active');
     // New rows on the copy continue the SERIAL sequences.
     const next = (await copy.http().post('/api/v1/streams').set(bearer(session.accessToken)).send({}).expect(201)).body;
     expect(next.id).toBeGreaterThan(stream.id);

@@ -1,5 +1,6 @@
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { bearer, login, signUp } from './helpers/accounts.js';
+import { bodyOf, type StreamBody } from './helpers/bodies.js';
 
 /**
  * Responses that carry tokens, stream keys or secrets, and every response to a request
@@ -50,11 +51,11 @@ describe('Cache-Control: no-store', () => {
     noStore(await http().get('/api/v1/streams/999999').set(auth), 'unknown stream (404)');
 
     const ingest = bearer(t.config.ingestSecret);
-    noStore(await http().get(`/api/v1/ingest/keys/${rotated.body.streamKey}`).set(ingest), 'key lookup');
+    noStore(await http().get(`/api/v1/ingest/keys/${bodyOf<StreamBody>(rotated).streamKey}`).set(ingest), 'key lookup');
     noStore(await http().get('/api/v1/ingest/keys/nope').set(ingest), 'key lookup 404');
     noStore(await http().get('/api/v1/ingest/keys/nope'), 'key lookup 401');
     const hook = `/api/v1/ingest/nginx/on_publish?secret=${encodeURIComponent(t.config.ingestSecret)}`;
-    noStore(await http().post(hook).type('form').send(`name=${rotated.body.streamKey}&clientid=1`), 'nginx hook');
+    noStore(await http().post(hook).type('form').send(`name=${bodyOf<StreamBody>(rotated).streamKey}&clientid=1`), 'nginx hook');
     noStore(await http().post('/api/v1/no/such/route').set(auth), 'unmatched route with credentials');
   });
 

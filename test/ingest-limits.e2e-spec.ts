@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { ingestHooks, ownerStreams } from './helpers/ingest-hooks.js';
 import { createUser } from './helpers/users.js';
+import { bodyOf, type ErrorBody, type ValidationErrorBody } from './helpers/bodies.js';
 
 /** Per-stream live settings, MAX_STREAMS_PER_USER and MAX_LIVE_STREAMS_PER_USER, also under concurrent requests. */
 describe('live settings and per-user limits', () => {
@@ -47,7 +48,7 @@ describe('live settings and per-user limits', () => {
       const owner = ownerStreams(t, user);
       const res = await t.http().post('/api/v1/streams').set(user.auth).send(body);
       expect(res.status).toBe(400);
-      expect(res.body.message.join(' ')).toMatch(/reconnectWindowSeconds|maxContinuousSeconds/);
+      expect(bodyOf<ValidationErrorBody>(res).message.join(' ')).toMatch(/reconnectWindowSeconds|maxContinuousSeconds/);
       const stream = await owner.create();
       expect((await owner.patch(stream.id, body)).status).toBe(400);
     });
@@ -114,7 +115,7 @@ describe('live settings and per-user limits', () => {
       const next = await owner.create();
       const nginx = await hooks.nginx('on_publish', next.streamKey, `limit-${user.id}-x`);
       expect(nginx.status).toBe(403);
-      expect(nginx.body.message).toBe('the owner already has MAX_LIVE_STREAMS_PER_USER live streams');
+      expect(bodyOf<ErrorBody>(nginx).message).toBe('the owner already has MAX_LIVE_STREAMS_PER_USER live streams');
       // nginx's on_update for a publish it has no session of is refused the same way.
       await hooks.nginx('on_update', next.streamKey, `limit-${user.id}-y`).expect(403);
       expect((await hooks.srs('on_publish', next.streamKey, `srs-${user.id}`)).status).toBe(403);
@@ -122,7 +123,7 @@ describe('live settings and per-user limits', () => {
       expect((await hooks.mediamtxReady('on_ready', `live/${next.streamKey}`, `mtx-${user.id}`)).status).toBe(403);
       const lookup = await hooks.lookup(next.streamKey);
       expect(lookup.status).toBe(403);
-      expect(lookup.body.reason).toBe('live_limit');
+      expect(bodyOf<ErrorBody>(lookup).reason).toBe('live_limit');
       expect(await owner.statusOf(next.id)).toBe('active');
 
       // Already live: a second publisher, and the key lookup, are fine.

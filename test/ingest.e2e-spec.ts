@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { Sweeper } from '../src/database/sweeper.service.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { createUser, type TestUser } from './helpers/users.js';
+import { bodyOf, type ErrorBody, type StreamBody } from './helpers/bodies.js';
 
 interface Stream {
   id: number;
@@ -29,7 +30,7 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
     (await t.http().post('/api/v1/streams').set(owner.auth).send({ reconnectWindowSeconds: 0 }).expect(201)).body;
   const patch = (stream: Stream, body: object) => t.http().patch(`/api/v1/streams/${stream.id}`).set(owner.auth).send(body).expect(200);
   const statusOf = async (stream: Stream) =>
-    (await t.http().get(`/api/v1/streams/${stream.id}`).set(owner.auth).expect(200)).body.status as string;
+    bodyOf<StreamBody>(await t.http().get(`/api/v1/streams/${stream.id}`).set(owner.auth).expect(200)).status as string;
   const expire = (stream: Stream) => db.query(`UPDATE streams SET expires_at = now() - interval '1 second' WHERE id = $1`, [stream.id]);
   const openSessions = async (stream: Stream) =>
     (
@@ -155,9 +156,9 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
       });
       const lapsed = await newStream();
       await expire(lapsed);
-      expect((await lookup(lapsed.streamKey).expect(403)).body.reason).toBe('expired');
+      expect(bodyOf<ErrorBody>(await lookup(lapsed.streamKey).expect(403)).reason).toBe('expired');
       await t.app.get(Sweeper).runOnce();
-      expect((await lookup(lapsed.streamKey).expect(403)).body.reason).toBe('expired');
+      expect(bodyOf<ErrorBody>(await lookup(lapsed.streamKey).expect(403)).reason).toBe('expired');
 
       const unknown = await lookup('A'.repeat(43)).expect(404);
       expect(unknown.body).toEqual({ statusCode: 404, message: 'unknown stream key', error: 'Not Found' });
@@ -167,7 +168,7 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
     it('a live stream is usable', async () => {
       const stream = await newStream();
       await nginx('on_publish', stream.streamKey, nextClientId++).expect(200);
-      expect((await lookup(stream.streamKey).expect(200)).body.status).toBe('live');
+      expect(bodyOf<StreamBody>(await lookup(stream.streamKey).expect(200)).status).toBe('live');
     });
   });
 
@@ -341,7 +342,7 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
       const clientId = nextClientId++;
       await nginx('on_publish', stream.streamKey, clientId).expect(200);
       await patch(stream, { status: 'disabled' });
-      expect((await patch(stream, { status: 'active' })).body.status).toBe('active');
+      expect(bodyOf<StreamBody>(await patch(stream, { status: 'active' })).status).toBe('active');
       await nginx('on_update', stream.streamKey, clientId).expect(200);
       expect(await statusOf(stream)).toBe('live');
     });

@@ -4,6 +4,7 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { waitFor } from './helpers/http.js';
 import { ingestHooks, ownerStreams, type TestStream } from './helpers/ingest-hooks.js';
 import { createUser } from './helpers/users.js';
+import { bodyOf, type ErrorBody } from './helpers/bodies.js';
 
 /**
  * Reconnect windows, live periods, maximum continuous duration, and publishes we
@@ -101,7 +102,7 @@ describe('live periods (reconnect window, max duration, lost callbacks)', () => 
       await backdatePeriod(stream, 61);
       const cut = await hooks.nginx('on_update', stream.streamKey, id);
       expect(cut.status).toBe(403);
-      expect(cut.body.message).toBe('the live period ran longer than maxContinuousSeconds');
+      expect(bodyOf<ErrorBody>(cut).message).toBe('the live period ran longer than maxContinuousSeconds');
       // No reconnect window after a cut-off: the period is over.
       expect(await streams.statusOf(stream.id)).toBe('active');
       expect(await periods(stream)).toEqual([expect.objectContaining({ end_reason: 'max_duration' })]);
@@ -132,7 +133,7 @@ describe('live periods (reconnect window, max duration, lost callbacks)', () => 
       await hooks.nginx('on_publish', stream.streamKey, two).expect(200);
       await backdatePeriod(stream, 61);
       await hooks.nginx('on_update', stream.streamKey, one).expect(403);
-      expect((await hooks.nginx('on_update', stream.streamKey, two)).body.message).toBe(
+      expect(bodyOf<ErrorBody>(await hooks.nginx('on_update', stream.streamKey, two)).message).toBe(
         'the live period ran longer than maxContinuousSeconds',
       );
       expect((await sessions(stream)).map((s: { end_reason: string }) => s.end_reason)).toEqual(['max_duration', 'max_duration']);

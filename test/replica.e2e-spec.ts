@@ -10,6 +10,7 @@ import { ingestHooks, ownerStreams } from './helpers/ingest-hooks.js';
 import { createCluster, type PgCluster } from './helpers/pg-cluster.js';
 import { describeWithTools } from './helpers/tools.js';
 import { createUser } from './helpers/users.js';
+import { bodyOf, type ErrorBody } from './helpers/bodies.js';
 
 /** A one-row indexed read of the shape a lag-tolerant feature read would have. */
 const KEY_LOOKUP = `SELECT s.id AS "streamId", u.username, s.status, pg_is_in_recovery() AS "onReplica"
@@ -105,7 +106,7 @@ describeWithTools('read replicas (streaming replica made with pg_basebackup -R)'
       ]);
       // ...every ingest route refuses them at once.
       await hooks.lookup(rotated.streamKey).expect(404);
-      expect((await hooks.lookup(disabled.streamKey).expect(403)).body.reason).toBe('disabled');
+      expect(bodyOf<ErrorBody>(await hooks.lookup(disabled.streamKey).expect(403)).reason).toBe('disabled');
       for (const [stream, clientId] of [
         [rotated, 'replica-r'],
         [disabled, 'replica-d'],

@@ -11,6 +11,7 @@ import {
   uniqueName,
   USER_KEYS,
 } from './helpers/accounts.js';
+import { bodyOf, type ErrorBody, type UserBody } from './helpers/bodies.js';
 
 describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
   let t: TestApp;
@@ -43,7 +44,7 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
         lastName: null,
         createdAt: expect.any(String),
       });
-      expect(new Date(res.body.createdAt).toISOString()).toBe(res.body.createdAt);
+      expect(new Date(bodyOf<UserBody>(res).createdAt!).toISOString()).toBe(bodyOf<UserBody>(res).createdAt);
       expect(secretKeysIn(res.body)).toEqual([]);
     });
 
@@ -59,7 +60,7 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
     it('stores only a bcrypt hash at the configured cost', async () => {
       const body = validBody();
       const res = await t.http().post('/api/v1/users').send(body).expect(201);
-      const { rows } = await db('SELECT password, email FROM users WHERE id = $1', [res.body.id]);
+      const { rows } = await db('SELECT password, email FROM users WHERE id = $1', [bodyOf<UserBody>(res).id]);
       expect(rows[0].password).toMatch(/^\$2b\$04\$/); // BCRYPT_COST=4 in tests
       expect(rows[0].password).not.toContain(PASSWORD);
     });
@@ -120,8 +121,8 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
         .send({ ...validBody(), ...change })
         .expect(400);
       expectNestError(res.body, 400);
-      expect(res.body.error).toBe('Bad Request');
-      expect(JSON.stringify(res.body.message)).toContain(field);
+      expect(bodyOf<ErrorBody>(res).error).toBe('Bad Request');
+      expect(JSON.stringify(bodyOf<ErrorBody>(res).message)).toContain(field);
     });
 
     it('accepts the 72-byte boundary in multi-byte characters, and a login never truncates', async () => {
@@ -157,7 +158,7 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
       const statuses = responses.map((res) => res.status);
       expect(statuses.filter((s) => s === 201)).toHaveLength(1);
       expect(statuses.filter((s) => s === 409)).toHaveLength(99);
-      for (const res of responses.filter((r) => r.status === 409)) expect(res.body.message).toBe('username is already taken');
+      for (const res of responses.filter((r) => r.status === 409)) expect(bodyOf<ErrorBody>(res).message).toBe('username is already taken');
       const { rows } = await db('SELECT count(*)::int AS n FROM users WHERE lower(username) = $1', [base]);
       expect(rows[0].n).toBe(1);
     });
@@ -215,7 +216,7 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
       const user = await signUp(t, { firstName: 'Ada' });
       const { accessToken } = await login(t, user.username);
       const cleared = await t.http().patch('/api/v1/users/me').set(bearer(accessToken)).send({ firstName: null }).expect(200);
-      expect(cleared.body.firstName).toBeNull();
+      expect(bodyOf<UserBody>(cleared).firstName).toBeNull();
       const same = await t.http().patch('/api/v1/users/me').set(bearer(accessToken)).send({}).expect(200);
       expect(same.body).toEqual(cleared.body);
     });

@@ -23,3 +23,13 @@ export interface ErrorBody {
 export function bodyOf<T>(res: { body: unknown }): T {
   return res.body as T;
 }
+
+/** The ValidationPipe's 400: one message per broken constraint. */
+export type ValidationErrorBody = ErrorBody & { message: string[] };
+
+/** Terminus' readiness and liveness answers. */
+export interface HealthBody {
+  status: string;
+  info: Record<string, { status: string }>;
+  error: Record<string, { status: string }>;
+}

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { getStorageToken } from '@nestjs/throttler';
 import type { PostgresThrottlerStorage } from '../src/auth/postgres-throttler.storage.js';
 import { query } from './helpers/database.js';

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import bcrypt from 'bcrypt';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';

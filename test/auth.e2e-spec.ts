@@ -34,7 +34,7 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
       const user = await signUp(t, { firstName: 'Ada' });
       for (const name of [user.username, user.username.toUpperCase(), user.email, user.email.toUpperCase()]) {
         const res = await t.http().post('/api/v1/auth/login').send({ login: name, password: PASSWORD }).expect(200);
-        expect(Object.keys(res.body).sort()).toEqual(SESSION_KEYS);
+        expect(Object.keys(res.body as object).sort()).toEqual(SESSION_KEYS);
         expect(Object.keys(bodyOf<SessionBody>(res).user).sort()).toEqual(USER_KEYS);
         expect(res.body).toMatchObject({
           tokenType: 'Bearer',
@@ -59,7 +59,7 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
       expect(rows).toHaveLength(1);
       expect(rows[0].token_hash).toBe(sha256(session.refreshToken));
       expect(JSON.stringify(rows)).not.toContain(session.refreshToken);
-      const lifetime = (rows[0].expires_at.getTime() - rows[0].created_at.getTime()) / 1000;
+      const lifetime = ((rows[0].expires_at as Date).getTime() - (rows[0].created_at as Date).getTime()) / 1000;
       expect(Math.round(lifetime)).toBe(2_592_000);
     });
 
@@ -101,7 +101,7 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
       const user = await signUp(t);
       const first = await login(t, user.username);
       const res = await t.http().post('/api/v1/auth/refresh').send({ refreshToken: first.refreshToken }).expect(200);
-      expect(Object.keys(res.body).sort()).toEqual(SESSION_KEYS);
+      expect(Object.keys(res.body as object).sort()).toEqual(SESSION_KEYS);
       expect(Object.keys(bodyOf<SessionBody>(res).user).sort()).toEqual(USER_KEYS);
       expect(bodyOf<SessionBody>(res).user.id).toBe(user.id);
       expect(bodyOf<SessionBody>(res).refreshToken).not.toBe(first.refreshToken);

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import type { FastifyInstance } from 'fastify';
 import { createFastifyAdapter } from '../src/app.setup.js';
 import { loadConfig, type ResolvedConfig } from '../src/config/app-config.js';

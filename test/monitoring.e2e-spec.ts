@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { parse, parseAllDocuments } from 'yaml';

@@ -88,7 +88,7 @@ describeWithTools('migration 1 is the original schema, word for word', ['psql'],
       is_nullable: 'NO',
     });
     expect(actual.columns.find((c) => c.column_name === 'password')).toMatchObject({ data_type: 'text' });
-    expect(actual.indexes.map((i) => i.indexname).filter((n: string) => n.startsWith('idx_'))).toEqual([
+    expect(actual.indexes.map((i) => i.indexname).filter((n) => String(n).startsWith('idx_'))).toEqual([
       'idx_streams_expires_at',
       'idx_streams_status',
       'idx_streams_stream_key',

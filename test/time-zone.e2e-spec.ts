@@ -37,7 +37,7 @@ async function journey(api: ApiProcess, url: string) {
 
   // What is stored is UTC wall-clock time, also where the original DEFAULT CURRENT_TIMESTAMP wrote it (users).
   // timestamp minus timestamp: independent of this test connection's (Kathmandu) session zone.
-  const { rows } = await query(
+  const { rows } = await query<{ user_skew: number }>(
     url,
     `SELECT extract(epoch FROM (SELECT created_at FROM users WHERE username = $1) - (now() AT TIME ZONE 'UTC'))::int AS user_skew`,
     [username],

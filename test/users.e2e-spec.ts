@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { query } from './helpers/database.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import {
@@ -35,7 +36,7 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
         .post('/api/v1/users')
         .send({ ...body, email: body.email.toUpperCase() })
         .expect(201);
-      expect(Object.keys(res.body).sort()).toEqual(USER_KEYS);
+      expect(Object.keys(res.body as object).sort()).toEqual(USER_KEYS);
       expect(res.body).toEqual({
         id: expect.any(Number),
         username: body.username,
@@ -182,7 +183,7 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
       const user = await signUp(t, { firstName: 'Grace' });
       const session = await login(t, user.username);
       const res = await t.http().get('/api/v1/users/me').set(bearer(session.accessToken)).expect(200);
-      expect(Object.keys(res.body).sort()).toEqual(USER_KEYS);
+      expect(Object.keys(res.body as object).sort()).toEqual(USER_KEYS);
       expect(res.body).toMatchObject({ id: user.id, username: user.username, email: user.email, firstName: 'Grace', lastName: null });
       expect(secretKeysIn(res.body)).toEqual([]);
     });
@@ -206,7 +207,7 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
         .set(bearer(accessToken))
         .send({ email, firstName: 'Ada', lastName: 'Lovelace' })
         .expect(200);
-      expect(Object.keys(res.body).sort()).toEqual(USER_KEYS);
+      expect(Object.keys(res.body as object).sort()).toEqual(USER_KEYS);
       expect(res.body).toMatchObject({ id: user.id, email: email.toLowerCase(), firstName: 'Ada', lastName: 'Lovelace' });
       // The new email logs in, in any case.
       await login(t, email.toUpperCase());
@@ -350,7 +351,7 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
     it('200 with exactly the PublicUser shape (no email), found in any case', async () => {
       const user = await signUp(t, { firstName: 'Ada', lastName: 'Lovelace' });
       const res = await t.http().get(`/api/v1/users/${user.username.toUpperCase()}`).expect(200);
-      expect(Object.keys(res.body).sort()).toEqual(PUBLIC_USER_KEYS);
+      expect(Object.keys(res.body as object).sort()).toEqual(PUBLIC_USER_KEYS);
       expect(res.body).toEqual({
         id: user.id,
         username: user.username,

@@ -9,7 +9,7 @@ import { startApiProcess } from './helpers/api-process.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { createDatabase, query } from './helpers/database.js';
 import { describeWithTools, findTool } from './helpers/tools.js';
-import { bodyOf, type ErrorBody, type StreamPageBody } from './helpers/bodies.js';
+import { bodyOf, type ErrorBody, type StreamPageBody, type UserBody } from './helpers/bodies.js';
 
 const run = promisify(execFile);
 const ORIGINAL_SQL_FILE = join(import.meta.dirname, 'fixtures', 'original-schema.sql');
@@ -94,11 +94,11 @@ describeWithTools('adopting a database made by the original DDL, rows and all', 
   it('lists the legacy streams to their owner: odd and NULL statuses as disabled, no created_at last; the orphan to nobody', async () => {
     const owner = await login(t, 'php_user', PASSWORD);
     const res = await t.http().get('/api/v1/streams?limit=2').set(bearer(owner.accessToken)).expect(200);
-    const all = [...res.body.items];
+    const all = [...bodyOf<StreamPageBody>(res).items];
     let cursor = bodyOf<StreamPageBody>(res).nextCursor;
     while (cursor) {
       const page = await t.http().get(`/api/v1/streams?limit=2&cursor=${cursor}`).set(bearer(owner.accessToken)).expect(200);
-      all.push(...page.body.items);
+      all.push(...bodyOf<StreamPageBody>(page).items);
       cursor = bodyOf<StreamPageBody>(page).nextCursor;
     }
     // Newest first (a tie on created_at broken by id), rows without created_at last.
@@ -169,10 +169,10 @@ describeWithTools('adopting a database made by the original DDL, rows and all', 
       .send({ username: 'brand_new', email: 'brand@example.com', password: 'a new password' })
       .expect(201);
     // The SERIAL sequences go on from the legacy rows (a refused sign-up above used up one value).
-    expect(res.body.id).toBeGreaterThan(3);
+    expect(bodyOf<UserBody>(res).id).toBeGreaterThan(3);
     const session = await login(t, 'brand_new', 'a new password');
     const stream = await t.http().post('/api/v1/streams').set(bearer(session.accessToken)).send({}).expect(201);
-    expect(stream.body).toMatchObject({ id: 7, userId: res.body.id });
+    expect(stream.body).toMatchObject({ id: 7, userId: bodyOf<UserBody>(res).id });
     // Unchanged but for the columns later migrations added, with their defaults.
     expect((await untouched()).rows).toEqual(
       before.map((row) => ({ ...(row as object), reconnect_window_seconds: 60, max_continuous_seconds: 43_200 })),

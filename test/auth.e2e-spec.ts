@@ -18,7 +18,7 @@ import {
 import { bodyOf, type SessionBody } from './helpers/bodies.js';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
-const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as { exp: number; iat: number; [claim: string]: unknown };
 
 describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
   let t: TestApp;
@@ -49,7 +49,7 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
     it('the access token is an HS256 JWT with sub, typ, iss, aud and exp; the refresh token is opaque and stored hashed', async () => {
       const user = await signUp(t);
       const session = await login(t, user.username);
-      const [header, payload] = session.accessToken.split('.').map((part, i) => (i < 2 ? decode(part) : part));
+      const [header, payload] = session.accessToken.split('.').slice(0, 2).map(decode);
       expect(header).toMatchObject({ alg: 'HS256' });
       expect(payload).toMatchObject({ sub: String(user.id), typ: 'access', iss: 'streamly', aud: 'streamly-api' });
       expect(payload.exp - payload.iat).toBe(900);
@@ -116,8 +116,8 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
       const user = await signUp(t);
       const stolen = await login(t, user.username);
       const otherDevice = await login(t, user.username);
-      const rotated = (await t.http().post('/api/v1/auth/refresh').send({ refreshToken: stolen.refreshToken }).expect(200)).body;
-      const rotatedAgain = (await t.http().post('/api/v1/auth/refresh').send({ refreshToken: rotated.refreshToken }).expect(200)).body;
+      const rotated = bodyOf<SessionBody>(await t.http().post('/api/v1/auth/refresh').send({ refreshToken: stolen.refreshToken }).expect(200));
+      const rotatedAgain = bodyOf<SessionBody>(await t.http().post('/api/v1/auth/refresh').send({ refreshToken: rotated.refreshToken }).expect(200));
 
       // The thief replays the first token: refused, and the legitimate holder's current token dies with it.
       await t.http().post('/api/v1/auth/refresh').send({ refreshToken: stolen.refreshToken }).expect(401);

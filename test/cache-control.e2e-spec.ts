@@ -45,8 +45,8 @@ describe('Cache-Control: no-store', () => {
     expect(created.status).toBe(201);
     noStore(created, 'new stream (stream key)');
     noStore(await http().get('/api/v1/streams').set(auth), 'stream list (stream keys)');
-    noStore(await http().get(`/api/v1/streams/${created.body.id}`).set(auth), 'one stream');
-    const rotated = await http().post(`/api/v1/streams/${created.body.id}/key`).set(auth);
+    noStore(await http().get(`/api/v1/streams/${bodyOf<StreamBody>(created).id}`).set(auth), 'one stream');
+    const rotated = await http().post(`/api/v1/streams/${bodyOf<StreamBody>(created).id}/key`).set(auth);
     noStore(rotated, 'rotated key');
     noStore(await http().get('/api/v1/streams/999999').set(auth), 'unknown stream (404)');
 

@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { ingestHooks, ownerStreams } from './helpers/ingest-hooks.js';
 import { createUser } from './helpers/users.js';
-import { bodyOf, type ErrorBody, type ValidationErrorBody } from './helpers/bodies.js';
+import { bodyOf, type ErrorBody, type StreamBody, type StreamPageBody, type ValidationErrorBody } from './helpers/bodies.js';
 
 /** Per-stream live settings, MAX_STREAMS_PER_USER and MAX_LIVE_STREAMS_PER_USER, also under concurrent requests. */
 describe('live settings and per-user limits', () => {
@@ -24,7 +24,7 @@ describe('live settings and per-user limits', () => {
       const owner = ownerStreams(t, await createUser(t));
       const stream = await owner.create({ reconnectWindowSeconds: 0, maxContinuousSeconds: 86_400 });
       expect(stream).toMatchObject({ reconnectWindowSeconds: 0, maxContinuousSeconds: 86_400 });
-      const patched = (await owner.patch(stream.id, { reconnectWindowSeconds: 1800 }).expect(200)).body;
+      const patched = bodyOf<StreamBody>(await owner.patch(stream.id, { reconnectWindowSeconds: 1800 }).expect(200));
       expect(patched).toMatchObject({ reconnectWindowSeconds: 1800, maxContinuousSeconds: 86_400 });
       expect((await owner.patch(stream.id, { maxContinuousSeconds: 60, status: 'disabled' }).expect(200)).body).toMatchObject({
         reconnectWindowSeconds: 1800,
@@ -58,7 +58,7 @@ describe('live settings and per-user limits', () => {
       await db.query(`INSERT INTO streams (user_id, stream_key, expires_at) VALUES ($1, 'live_legacy_0001', now() + interval '1 day')`, [
         user.id,
       ]);
-      const { body } = await t.http().get('/api/v1/streams').set(user.auth).expect(200);
+      const body = bodyOf<StreamPageBody>(await t.http().get('/api/v1/streams').set(user.auth).expect(200));
       expect(body.items[0]).toMatchObject({ reconnectWindowSeconds: 60, maxContinuousSeconds: 43_200 });
     });
   });
@@ -88,7 +88,7 @@ describe('live settings and per-user limits', () => {
       const statuses = answers.map((res) => res.status).sort();
       expect(statuses.filter((s) => s === 201)).toHaveLength(LIMIT);
       expect(statuses.filter((s) => s === 403)).toHaveLength(10);
-      const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM streams WHERE user_id = $1`, [user.id]);
+      const [{ n }] = await db.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM streams WHERE user_id = $1`, [user.id]);
       expect(n).toBe(LIMIT);
     });
 
@@ -153,7 +153,7 @@ describe('live settings and per-user limits', () => {
           hooks.srs('on_publish', stream.streamKey, `par-${user.id}-s${i}`),
         ]),
       );
-      const [{ n }] = await db.query(`SELECT count(*)::int AS n FROM streams WHERE user_id = $1 AND status = 'live'`, [user.id]);
+      const [{ n }] = await db.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM streams WHERE user_id = $1 AND status = 'live'`, [user.id]);
       expect(n).toBe(LIVE_LIMIT);
       // Both publishes of the winning stream may pass (a second publisher on a live key is allowed).
       const allowed = answers.filter((res) => res.status === 200).length;

@@ -28,15 +28,15 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
 
   // No reconnect window: a stream is active as soon as its last session ended (the window has its own suite).
   const newStream = async (): Promise<Stream> =>
-    (await t.http().post('/api/v1/streams').set(owner.auth).send({ reconnectWindowSeconds: 0 }).expect(201)).body;
+    bodyOf<Stream>(await t.http().post('/api/v1/streams').set(owner.auth).send({ reconnectWindowSeconds: 0 }).expect(201));
   const patch = (stream: Stream, body: object) => t.http().patch(`/api/v1/streams/${stream.id}`).set(owner.auth).send(body).expect(200);
   const statusOf = async (stream: Stream) =>
     bodyOf<StreamBody>(await t.http().get(`/api/v1/streams/${stream.id}`).set(owner.auth).expect(200)).status as string;
   const expire = (stream: Stream) => db.query(`UPDATE streams SET expires_at = now() - interval '1 second' WHERE id = $1`, [stream.id]);
   const openSessions = async (stream: Stream) =>
     (
-      await db.query(`SELECT client_id FROM publish_sessions WHERE stream_id = $1 AND ended_at IS NULL ORDER BY started_at`, [stream.id])
-    ).map((r: { client_id: string }) => r.client_id);
+      await db.query<{ client_id: string }[]>(`SELECT client_id FROM publish_sessions WHERE stream_id = $1 AND ended_at IS NULL ORDER BY started_at`, [stream.id])
+    ).map((r) => r.client_id);
   const lookup = (key: string) =>
     t
       .http()
@@ -180,7 +180,7 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
       const res = await nginx('on_publish', stream.streamKey, clientId);
       expect(res.status).toBe(200);
       expect(await statusOf(stream)).toBe('live');
-      const [session] = await db.query(`SELECT * FROM publish_sessions WHERE stream_id = $1`, [stream.id]);
+      const [session] = await db.query<Record<string, unknown>[]>(`SELECT * FROM publish_sessions WHERE stream_id = $1`, [stream.id]);
       expect(session).toMatchObject({ ingest: 'nginx', client_id: String(clientId), remote_addr: '203.0.113.7', ended_at: null });
       expect(session.server_addr).toMatch(/127\.0\.0\.1/);
       expect(session.started_at).toBeInstanceOf(Date);
@@ -292,7 +292,7 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
       await nginx('on_publish', stream.streamKey, clientId).expect(200);
       await db.query(`UPDATE publish_sessions SET last_seen_at = now() - interval '40 seconds' WHERE stream_id = $1`, [stream.id]);
       await nginx('on_update', stream.streamKey, clientId).expect(200);
-      const [{ age }] = await db.query(
+      const [{ age }] = await db.query<{ age: number }[]>(
         `SELECT extract(epoch FROM now() - last_seen_at)::float AS age FROM publish_sessions WHERE stream_id = $1`,
         [stream.id],
       );
@@ -304,7 +304,7 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
       const stream = await newStream();
       const clientId = nextClientId++;
       await nginx('on_publish', stream.streamKey, clientId).expect(200);
-      const rotated = (await t.http().post(`/api/v1/streams/${stream.id}/key`).set(owner.auth).expect(200)).body;
+      const rotated = bodyOf<StreamBody>(await t.http().post(`/api/v1/streams/${stream.id}/key`).set(owner.auth).expect(200));
       expect(rotated.status).toBe('live');
       expect((await nginx('on_update', stream.streamKey, clientId)).status).toBe(403);
       expect(await openSessions(stream)).toEqual([]);

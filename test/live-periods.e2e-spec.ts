@@ -29,9 +29,9 @@ describe('live periods (reconnect window, max duration, lost callbacks)', () => 
   afterAll(() => t.close());
 
   const periods = (stream: TestStream) =>
-    db.query(`SELECT id, idle_at, ended_at, end_reason FROM stream_live_periods WHERE stream_id = $1 ORDER BY id`, [stream.id]);
+    db.query<{ id: string; idle_at: Date | null; ended_at: Date | null; end_reason: string | null }[]>(`SELECT id, idle_at, ended_at, end_reason FROM stream_live_periods WHERE stream_id = $1 ORDER BY id`, [stream.id]);
   const sessions = (stream: TestStream) =>
-    db.query(`SELECT client_id, live_period_id, ended_at, end_reason FROM publish_sessions WHERE stream_id = $1 ORDER BY id`, [stream.id]);
+    db.query<{ client_id: string; live_period_id: string; ended_at: Date | null; end_reason: string | null }[]>(`SELECT client_id, live_period_id, ended_at, end_reason FROM publish_sessions WHERE stream_id = $1 ORDER BY id`, [stream.id]);
   const backdatePeriod = (stream: TestStream, seconds: number) =>
     db.query(`UPDATE stream_live_periods SET started_at = now() - make_interval(secs => $2) WHERE stream_id = $1 AND ended_at IS NULL`, [
       stream.id,
@@ -53,7 +53,7 @@ describe('live periods (reconnect window, max duration, lost callbacks)', () => 
       expect(await streams.statusOf(stream.id)).toBe('live');
       const after = await periods(stream);
       expect(after).toEqual([{ id: waiting.id, idle_at: null, ended_at: null, end_reason: null }]);
-      expect((await sessions(stream)).map((s: { client_id: string; live_period_id: string }) => [s.client_id, s.live_period_id])).toEqual([
+      expect((await sessions(stream)).map((s) => [s.client_id, s.live_period_id])).toEqual([
         [first, waiting.id],
         [second, waiting.id],
       ]);
@@ -73,7 +73,7 @@ describe('live periods (reconnect window, max duration, lost callbacks)', () => 
       expect(await periods(stream)).toEqual([expect.objectContaining({ end_reason: 'idle', ended_at: expect.any(Date) })]);
 
       await hooks.nginx('on_publish', stream.streamKey, client()).expect(200);
-      expect((await periods(stream)).map((p: { ended_at: Date | null }) => p.ended_at === null)).toEqual([false, true]);
+      expect((await periods(stream)).map((p) => p.ended_at === null)).toEqual([false, true]);
     });
 
     it('0 ends the live period at once; a stream that can no longer publish ends it at once whatever the window', async () => {
@@ -137,7 +137,7 @@ describe('live periods (reconnect window, max duration, lost callbacks)', () => 
       expect(bodyOf<ErrorBody>(await hooks.nginx('on_update', stream.streamKey, two)).message).toBe(
         'the live period ran longer than maxContinuousSeconds',
       );
-      expect((await sessions(stream)).map((s: { end_reason: string }) => s.end_reason)).toEqual(['max_duration', 'max_duration']);
+      expect((await sessions(stream)).map((s) => s.end_reason)).toEqual(['max_duration', 'max_duration']);
     });
   });
 
@@ -149,7 +149,7 @@ describe('live periods (reconnect window, max duration, lost callbacks)', () => 
       const lost = client();
       await hooks.nginx('on_update', stream.streamKey, lost).expect(200);
       const rows = await sessions(stream);
-      expect(rows.map((s: { client_id: string; ended_at: Date | null }) => [s.client_id, s.ended_at])).toEqual([
+      expect(rows.map((s) => [s.client_id, s.ended_at])).toEqual([
         [known, null],
         [lost, null],
       ]);

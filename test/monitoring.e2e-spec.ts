@@ -10,6 +10,7 @@ import { waitFor } from './helpers/http.js';
 import { labelValues, nginxHook, runTool, sample } from './helpers/monitoring.js';
 import { findTool } from './helpers/tools.js';
 import { createUser, type TestUser } from './helpers/users.js';
+import { bodyOf, type StreamBody } from './helpers/bodies.js';
 
 const STATEMENT = 'streamly_db_statement_duration_seconds';
 
@@ -22,9 +23,9 @@ describe('database monitoring in /metrics (statement durations, connections, siz
     await t.app.get(DatabaseCollector).refresh();
     return scrape();
   };
-  const newStream = async (): Promise<{ id: string; streamKey: string }> =>
+  const newStream = async (): Promise<StreamBody> =>
     // No reconnect window: a stream is active again as soon as its publish is done.
-    (await t.http().post('/api/v1/streams').set(owner.auth).send({ reconnectWindowSeconds: 0 }).expect(201)).body;
+    bodyOf<StreamBody>(await t.http().post('/api/v1/streams').set(owner.auth).send({ reconnectWindowSeconds: 0 }).expect(201));
 
   beforeAll(async () => {
     t = await startTestApp();

@@ -36,9 +36,9 @@ describeWithTools('live ingest with a real nginx-rtmp and ffmpeg', ['nginx', RTM
   const waitForStatus = (stream: TestStream, status: string, ms: number) =>
     waitFor(async () => (await streams.statusOf(stream.id)) === status, ms, 100, `stream did not become ${status} within ${ms} ms`);
   const periods = (stream: TestStream) =>
-    db.query(`SELECT id, idle_at, end_reason FROM stream_live_periods WHERE stream_id = $1 ORDER BY id`, [stream.id]);
+    db.query<{ id: string; idle_at: Date | null; end_reason: string | null }[]>(`SELECT id, idle_at, end_reason FROM stream_live_periods WHERE stream_id = $1 ORDER BY id`, [stream.id]);
   const sessions = (stream: TestStream) =>
-    db.query(`SELECT id, live_period_id, ended_at, end_reason FROM publish_sessions WHERE stream_id = $1 ORDER BY id`, [stream.id]);
+    db.query<{ id: string; live_period_id: string; ended_at: Date | null; end_reason: string | null }[]>(`SELECT id, live_period_id, ended_at, end_reason FROM publish_sessions WHERE stream_id = $1 ORDER BY id`, [stream.id]);
 
   it('an encoder that reconnects within the window continues the same live period; after the window the stream goes active within 5 s', async () => {
     const stream = await streams.create({ reconnectWindowSeconds: 10 });
@@ -53,7 +53,7 @@ describeWithTools('live ingest with a real nginx-rtmp and ffmpeg', ['nginx', RTM
     expect((await second.exited).code).toBe(0);
     const [period] = await periods(stream);
     expect((await periods(stream)).length).toBe(1);
-    expect((await sessions(stream)).map((s: { live_period_id: string }) => s.live_period_id)).toEqual([period.id, period.id]);
+    expect((await sessions(stream)).map((s) => s.live_period_id)).toEqual([period.id, period.id]);
 
     await waitFor(async () => (await periods(stream))[0]?.idle_at !== null, 5000, 50, 'publish-done did not arrive');
     const [{ idle_at: windowEnd }] = await periods(stream);
@@ -79,7 +79,7 @@ describeWithTools('live ingest with a real nginx-rtmp and ffmpeg', ['nginx', RTM
     const again = nginx.publish(stream.streamKey, 2);
     await waitForStatus(stream, 'live', 5000);
     expect((await again.exited).code).toBe(0);
-    expect((await periods(stream)).map((p: { end_reason: string | null }) => p.end_reason)).toEqual(['max_duration', null]);
+    expect((await periods(stream)).map((p) => p.end_reason)).toEqual(['max_duration', null]);
   }, 60_000);
 
   it('its on_publish never reached us: the next on_update takes the publish up again and ffmpeg streams on', async () => {

@@ -7,6 +7,7 @@ import { baseUrl, startTestApp, type TestApp } from './helpers/app.js';
 import { waitFor } from './helpers/http.js';
 import { describeWithTools, findTool } from './helpers/tools.js';
 import { createUser, type TestUser } from './helpers/users.js';
+import { bodyOf, type StreamBody } from './helpers/bodies.js';
 
 /**
  * A real nginx-rtmp in front of the app: nginx calls our hooks, ffmpeg publishes
@@ -117,7 +118,7 @@ server {
       id: number;
       streamKey: string;
     };
-  const statusOf = async (id: number) => (await t.http().get(`/api/v1/streams/${id}`).set(owner.auth).expect(200)).body.status as string;
+  const statusOf = async (id: number) => bodyOf<StreamBody>(await t.http().get(`/api/v1/streams/${id}`).set(owner.auth).expect(200)).status;
   const waitForStatus = (id: number, status: string, ms: number) =>
     waitFor(async () => (await statusOf(id)) === status, ms, 100, `stream did not become ${status} within ${ms} ms`);
 

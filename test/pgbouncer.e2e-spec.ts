@@ -9,6 +9,7 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { adminQuery, createDatabase, serverUrl } from './helpers/database.js';
 import { startPgBouncer, type PgBouncer } from './helpers/pgbouncer.js';
 import { describeWithTools } from './helpers/tools.js';
+import { bodyOf, type HealthBody } from './helpers/bodies.js';
 
 /** `npm run migration:run:locked`, as the deploy Job runs it: straight to PostgreSQL, never through PgBouncer. */
 function runMigrationCli(databaseUrl: string): Promise<{ code: number; output: string }> {
@@ -69,7 +70,7 @@ describeWithTools('through PgBouncer in transaction pooling mode', ['pgbouncer']
   });
 
   it('probes and metrics answer', async () => {
-    expect((await t.http().get('/health').expect(200)).body.info.database.status).toBe('up');
+    expect(bodyOf<HealthBody>(await t.http().get('/health').expect(200)).info.database.status).toBe('up');
     await t.http().get('/health/ready').expect(200);
     const metrics = await t.http().get('/metrics').expect(200);
     expect(metrics.text).toMatch(/streamly_db_pool_connections\{pool="primary"\} [1-9]/);
@@ -86,13 +87,13 @@ describeWithTools('through PgBouncer in transaction pooling mode', ['pgbouncer']
             streamKey: randomBytes(24).toString('base64url'),
             expiresAt: new Date(Date.now() + 60_000),
           });
-          const [{ count }] = await manager.query('SELECT count(*)::int AS count FROM streams WHERE user_id = $1', [user.id]);
+          const [{ count }] = await manager.query<{ count: number }[]>('SELECT count(*)::int AS count FROM streams WHERE user_id = $1', [user.id]);
           return count as number;
         }),
       ),
     );
     expect(results).toEqual(Array(40).fill(1));
-    const [{ users }] = await dataSource.query("SELECT count(*)::int AS users FROM users WHERE username LIKE 'pb\\_%'");
+    const [{ users }] = await dataSource.query<{ users: number }[]>("SELECT count(*)::int AS users FROM users WHERE username LIKE 'pb\\_%'");
     expect(users).toBe(40);
     const [{ servers }] = await adminQuery(`SELECT count(*)::int AS servers FROM pg_stat_activity WHERE datname = $1`, [
       database.name,
@@ -112,7 +113,7 @@ describeWithTools('through PgBouncer in transaction pooling mode', ['pgbouncer']
       await manager.save(User, { username: name, email: `other_${name}@example.com`, passwordHash: 'x' });
     });
     await expect(duplicate).rejects.toMatchObject({ driverError: { code: '23505' } });
-    const [{ streams }] = await dataSource.query(
+    const [{ streams }] = await dataSource.query<{ streams: number }[]>(
       'SELECT count(*)::int AS streams FROM streams s JOIN users u ON u.id = s.user_id WHERE u.username = $1',
       [name],
     );

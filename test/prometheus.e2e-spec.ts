@@ -9,6 +9,7 @@ import { waitFor } from './helpers/http.js';
 import { nginxHook } from './helpers/monitoring.js';
 import { describeWithTools, findTool } from './helpers/tools.js';
 import { createUser, type TestUser } from './helpers/users.js';
+import { bodyOf, type StreamBody } from './helpers/bodies.js';
 
 /**
  * A real Prometheus (Debian's `prometheus` package) scraping the app every second, with
@@ -82,8 +83,8 @@ scrape_configs:
 
   it('holds what the test caused: up, live streams, open sessions, key lookups timed; the alert rules evaluate and stay quiet', async () => {
     const started = performance.now();
-    const streams: Array<{ id: string; streamKey: string }> = [];
-    for (let i = 0; i < 3; i++) streams.push((await t.http().post('/api/v1/streams').set(owner.auth).send({}).expect(201)).body);
+    const streams: StreamBody[] = [];
+    for (let i = 0; i < 3; i++) streams.push(bodyOf<StreamBody>(await t.http().post('/api/v1/streams').set(owner.auth).send({}).expect(201)));
     await nginxHook(t, 'on_publish', streams[0].streamKey, 101).expect(200);
     await nginxHook(t, 'on_publish', streams[1].streamKey, 102).expect(200);
     for (const stream of streams.slice(0, 2)) {

@@ -66,7 +66,7 @@ describeWithTools('read replicas (streaming replica made with pg_basebackup -R)'
   it('raw reads through ReadReplica run on the replica; repositories and dataSource.query on the primary', async () => {
     expect(reads.hasReplicas).toBe(true);
     expect(await onReplica()).toBe(true);
-    expect((await dataSource.query('SELECT pg_is_in_recovery() AS r'))[0].r).toBe(false);
+    expect((await dataSource.query<{ r: boolean }[]>('SELECT pg_is_in_recovery() AS r'))[0].r).toBe(false);
   });
 
   it('a write followed by a read of it goes to the primary, while the lagging replica does not have it yet', async () => {
@@ -121,7 +121,7 @@ describeWithTools('read replicas (streaming replica made with pg_basebackup -R)'
         await hooks.srs('on_hls', stream.streamKey, `${clientId}-hls`).expect(200);
       }
       // Nothing was taken up for either stream (on_hls cannot refuse, but it records nothing for an unusable key).
-      const [{ n }] = await dataSource.query(
+      const [{ n }] = await dataSource.query<{ n: number }[]>(
         `SELECT count(*)::int AS n FROM publish_sessions WHERE ended_at IS NULL AND stream_id IN ($1, $2)`,
         [rotated.id, disabled.id],
       );

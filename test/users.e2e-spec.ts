@@ -174,7 +174,7 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
             .send({ username: uniqueName(), email: i % 2 ? email.toUpperCase() : email, password: PASSWORD }),
         ),
       );
-      expect(responses.map((r) => r.status).sort()).toEqual([201, ...Array(19).fill(409)]);
+      expect(responses.map((r) => r.status).sort()).toEqual([201, ...Array<number>(19).fill(409)]);
     });
   });
 

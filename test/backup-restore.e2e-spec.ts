@@ -33,9 +33,9 @@ describeWithTools('pg_dump | psql round trip of a database in use', ['pg_dump', 
     const user = await signUp(original);
     const session = await login(original, user.username);
     // No reconnect window: active as soon as the publish is done.
-    const stream = (
-      await original.http().post('/api/v1/streams').set(bearer(session.accessToken)).send({ reconnectWindowSeconds: 0 }).expect(201)
-    ).body;
+    const stream = bodyOf<StreamBody>(
+      await original.http().post('/api/v1/streams').set(bearer(session.accessToken)).send({ reconnectWindowSeconds: 0 }).expect(201),
+    );
     const hook = (t: TestApp, path: string) =>
       t
         .http()

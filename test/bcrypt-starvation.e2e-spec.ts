@@ -159,7 +159,7 @@ describe('200 parallel password changes from one account do not starve another c
     }
 
     const [bcryptTime, control, attack] = [median(rounds.bcryptMs), median(rounds.controlMs), median(rounds.attackMs)];
-    const rounded = (values: number[]) => values.map(Math.round);
+    const rounded = (values: number[]) => values.map(Math.round).join(',');
     console.log(
       `bcrypt starvation (cost ${COST}, 1 slot), per round: bcrypt ${rounded(rounds.bcryptMs)} ms, ` +
         `login during control flood ${rounded(rounds.controlMs)} ms, during password-change flood ${rounded(rounds.attackMs)} ms; ` +

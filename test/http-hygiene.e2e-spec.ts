@@ -1,3 +1,5 @@
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { bodyOf } from './helpers/bodies.js';
 import { expect } from '@jest/globals';
 import { createFastifyAdapter } from '../src/app.setup.js';
 import { loadConfig, type ResolvedConfig } from '../src/config/app-config.js';
@@ -72,10 +74,11 @@ describe('HTTP hygiene: security headers, CORS, API docs', () => {
 
   it('/docs-json is the OpenAPI document: title, version, bearer auth, the root probes', async () => {
     const res = await t.http().get('/docs-json').expect(200);
-    expect(res.body.openapi).toMatch(/^3\./);
-    expect(res.body.info).toMatchObject({ title: 'Streamly API', version: '1.0' });
-    expect(res.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/health', '/health/live', '/health/ready', '/metrics']));
+    const document = bodyOf<OpenAPIObject>(res);
+    expect(document.openapi).toMatch(/^3\./);
+    expect(document.info).toMatchObject({ title: 'Streamly API', version: '1.0' });
+    expect(document.components?.securitySchemes?.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/health', '/health/live', '/health/ready', '/metrics']));
     await t.http().get('/api/v1/docs').expect(404);
   });
 

@@ -190,7 +190,7 @@ describeWithTools('ingest through a PostgreSQL outage', ['initdb', 'pg_ctl', 'ng
 
       await cluster.stop('fast');
       const stoppedAt = Date.now();
-      let doneAt = 0;
+      let doneAt: number;
       try {
         await onG.nginx('on_update', kept.streamKey, 'g-kept').expect(200);
         // A publisher this instance never heard of (its calls went to another instance) is running too.

@@ -9,7 +9,7 @@ import { createCluster } from './helpers/pg-cluster.js';
 import { describeWithTools } from './helpers/tools.js';
 
 const isWarn = (line: Record<string, unknown>) => line.level === 'warn';
-const message = (line: Record<string, unknown>) => String(line.msg ?? '');
+const message = (line: Record<string, unknown>) => (typeof line.msg === 'string' ? line.msg : '');
 
 /**
  * A request whose body arrives slowly: in flight for as long as the client takes to

@@ -88,7 +88,7 @@ describeWithTools('through PgBouncer in transaction pooling mode', ['pgbouncer']
             expiresAt: new Date(Date.now() + 60_000),
           });
           const [{ count }] = await manager.query<{ count: number }[]>('SELECT count(*)::int AS count FROM streams WHERE user_id = $1', [user.id]);
-          return count as number;
+          return count;
         }),
       ),
     );

@@ -133,7 +133,9 @@ async function main(): Promise<void> {
     await writeKeys(db, keysFile, 100_000);
     await wrk(app, 4, 2);
     const large = { http: await wrk(app, 1, 5), query: await queryLatency(db, keysFile) };
-    const plan = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${KEY_LOOKUP_SQL}`, ['x'])).rows.map((r) => r['QUERY PLAN']).join('\n    ');
+    const plan = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${KEY_LOOKUP_SQL}`, ['x'])).rows
+      .map((r) => r['QUERY PLAN'])
+      .join('\n    ');
     await db.end();
 
     const rps = (r: WrkResult) => r.requests / (r.duration_us / 1e6);

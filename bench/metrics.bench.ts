@@ -76,9 +76,9 @@ async function main(): Promise<void> {
     log(
       `| platform counts (streams by status, open sessions, accounts) | ${counts.p50.toFixed(2)} | ${counts.p99.toFixed(2)} | ${counts.max.toFixed(2)} |`,
     );
-    const plan = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) ${PLATFORM_COUNTS_SQL}`)).rows.map(
-      (r) => r['QUERY PLAN'],
-    );
+    const plan = (
+      await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) ${PLATFORM_COUNTS_SQL}`)
+    ).rows.map((r) => r['QUERY PLAN']);
     log(`\nplan of the platform counts:\n    ${plan.join('\n    ')}`);
     await db.end();
 

@@ -115,7 +115,11 @@ describeWithTools('adopting a database made by the original DDL, rows and all', 
     expect(all.find((s) => s.streamKey === 'null-status-key')).toMatchObject({ status: 'disabled' });
     expect(all.some((s) => s.streamKey === 'orphan_key')).toBe(false);
     const disabled = await t.http().get('/api/v1/streams?status=disabled').set(bearer(owner.accessToken)).expect(200);
-    expect(bodyOf<StreamPageBody>(disabled).items.map((s: { streamKey: string }) => s.streamKey).sort()).toEqual(['banned-key', 'null-status-key']);
+    expect(
+      bodyOf<StreamPageBody>(disabled)
+        .items.map((s: { streamKey: string }) => s.streamKey)
+        .sort(),
+    ).toEqual(['banned-key', 'null-status-key']);
   });
 
   it('looks up legacy keys of any format; refuses odd statuses and orphans', async () => {

@@ -18,7 +18,8 @@ import {
 import { bodyOf, type SessionBody } from './helpers/bodies.js';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
-const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as { exp: number; iat: number; [claim: string]: unknown };
+const decode = (part: string) =>
+  JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as { exp: number; iat: number; [claim: string]: unknown };
 
 describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
   let t: TestApp;
@@ -42,7 +43,11 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
           user: { id: user.id, username: user.username, email: user.email, firstName: 'Ada', lastName: null },
         });
         expect(secretKeysIn(res.body)).toEqual([]);
-        await t.http().get('/api/v1/users/me').set(bearer(bodyOf<SessionBody>(res).accessToken)).expect(200);
+        await t
+          .http()
+          .get('/api/v1/users/me')
+          .set(bearer(bodyOf<SessionBody>(res).accessToken))
+          .expect(200);
       }
     });
 
@@ -106,7 +111,11 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
       expect(bodyOf<SessionBody>(res).user.id).toBe(user.id);
       expect(bodyOf<SessionBody>(res).refreshToken).not.toBe(first.refreshToken);
       expect(secretKeysIn(res.body)).toEqual([]);
-      await t.http().get('/api/v1/users/me').set(bearer(bodyOf<SessionBody>(res).accessToken)).expect(200);
+      await t
+        .http()
+        .get('/api/v1/users/me')
+        .set(bearer(bodyOf<SessionBody>(res).accessToken))
+        .expect(200);
 
       const again = await t.http().post('/api/v1/auth/refresh').send({ refreshToken: first.refreshToken }).expect(401);
       expect(again.body).toEqual({ statusCode: 401, message: 'invalid or expired refresh token', error: 'Unauthorized' });
@@ -116,8 +125,12 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
       const user = await signUp(t);
       const stolen = await login(t, user.username);
       const otherDevice = await login(t, user.username);
-      const rotated = bodyOf<SessionBody>(await t.http().post('/api/v1/auth/refresh').send({ refreshToken: stolen.refreshToken }).expect(200));
-      const rotatedAgain = bodyOf<SessionBody>(await t.http().post('/api/v1/auth/refresh').send({ refreshToken: rotated.refreshToken }).expect(200));
+      const rotated = bodyOf<SessionBody>(
+        await t.http().post('/api/v1/auth/refresh').send({ refreshToken: stolen.refreshToken }).expect(200),
+      );
+      const rotatedAgain = bodyOf<SessionBody>(
+        await t.http().post('/api/v1/auth/refresh').send({ refreshToken: rotated.refreshToken }).expect(200),
+      );
 
       // The thief replays the first token: refused, and the legitimate holder's current token dies with it.
       await t.http().post('/api/v1/auth/refresh').send({ refreshToken: stolen.refreshToken }).expect(401);

@@ -68,7 +68,9 @@ describeWithTools('pg_dump | psql round trip of a database in use', ['pg_dump', 
     });
     await hook(copy, 'on_update').expect(200);
     await hook(copy, 'on_publish_done').expect(200);
-    expect(bodyOf<StreamBody>(await copy.http().get(`/api/v1/streams/${stream.id}`).set(bearer(session.accessToken)).expect(200)).status).toBe('active');
+    expect(
+      bodyOf<StreamBody>(await copy.http().get(`/api/v1/streams/${stream.id}`).set(bearer(session.accessToken)).expect(200)).status,
+    ).toBe('active');
     // New rows on the copy continue the SERIAL sequences.
     const next = bodyOf<StreamBody>(await copy.http().post('/api/v1/streams').set(bearer(session.accessToken)).send({}).expect(201));
     expect(next.id).toBeGreaterThan(stream.id);

@@ -45,17 +45,35 @@ describe('Cache-Control: no-store', () => {
     expect(created.status).toBe(201);
     noStore(created, 'new stream (stream key)');
     noStore(await http().get('/api/v1/streams').set(auth), 'stream list (stream keys)');
-    noStore(await http().get(`/api/v1/streams/${bodyOf<StreamBody>(created).id}`).set(auth), 'one stream');
-    const rotated = await http().post(`/api/v1/streams/${bodyOf<StreamBody>(created).id}/key`).set(auth);
+    noStore(
+      await http()
+        .get(`/api/v1/streams/${bodyOf<StreamBody>(created).id}`)
+        .set(auth),
+      'one stream',
+    );
+    const rotated = await http()
+      .post(`/api/v1/streams/${bodyOf<StreamBody>(created).id}/key`)
+      .set(auth);
     noStore(rotated, 'rotated key');
     noStore(await http().get('/api/v1/streams/999999').set(auth), 'unknown stream (404)');
 
     const ingest = bearer(t.config.ingestSecret);
-    noStore(await http().get(`/api/v1/ingest/keys/${bodyOf<StreamBody>(rotated).streamKey}`).set(ingest), 'key lookup');
+    noStore(
+      await http()
+        .get(`/api/v1/ingest/keys/${bodyOf<StreamBody>(rotated).streamKey}`)
+        .set(ingest),
+      'key lookup',
+    );
     noStore(await http().get('/api/v1/ingest/keys/nope').set(ingest), 'key lookup 404');
     noStore(await http().get('/api/v1/ingest/keys/nope'), 'key lookup 401');
     const hook = `/api/v1/ingest/nginx/on_publish?secret=${encodeURIComponent(t.config.ingestSecret)}`;
-    noStore(await http().post(hook).type('form').send(`name=${bodyOf<StreamBody>(rotated).streamKey}&clientid=1`), 'nginx hook');
+    noStore(
+      await http()
+        .post(hook)
+        .type('form')
+        .send(`name=${bodyOf<StreamBody>(rotated).streamKey}&clientid=1`),
+      'nginx hook',
+    );
     noStore(await http().post('/api/v1/no/such/route').set(auth), 'unmatched route with credentials');
   });
 

@@ -20,11 +20,35 @@ interface Peer {
   namespaceSelector?: Selector;
   ipBlock?: unknown;
 }
+interface Container {
+  ports: Array<{ name: string }>;
+  env?: Array<{ name: string; valueFrom?: { secretKeyRef?: { key: string } } }>;
+  envFrom?: Array<{ secretRef?: unknown }>;
+}
+interface IngressPath {
+  path: string;
+  pathType: string;
+  backend: { service: { name: string; port: { name: string } } };
+}
+/**
+ * The spec fields these tests read, across kinds: each kind has only its own, and one
+ * that is missing fails the test that reads it.
+ */
+interface Spec {
+  template: { metadata: { labels: Labels }; spec: { containers: Container[] } };
+  /** A Selector (Deployment, PodDisruptionBudget) or plain labels (Service). */
+  selector: Selector | Labels;
+  podSelector: Selector;
+  policyTypes: string[];
+  ingress: Array<{ from?: Peer[]; ports?: Array<{ port: string | number }> }>;
+  rules: Array<{ http: { paths: IngressPath[] } }>;
+  ports: Array<{ name: string }>;
+}
 type Manifest = {
   apiVersion: string;
   kind: string;
   metadata: { name: string; labels?: Labels };
-  spec: any;
+  spec: Spec;
   stringData?: Labels;
   resources?: string[];
 };
@@ -73,7 +97,7 @@ function admits(peer: Peer, pod: Labels, namespace: Labels | 'same'): boolean {
 const policyPeers = (name: string): Peer[] => {
   const policy = one('NetworkPolicy', name);
   expect(policy.spec.policyTypes).toEqual(['Ingress']);
-  const rules = policy.spec.ingress as Array<{ from?: Peer[]; ports?: unknown[] }>;
+  const rules = policy.spec.ingress;
   // A rule without `from` or `ports` would let everyone in, or on every port.
   for (const rule of rules) {
     expect(rule.from?.length).toBeGreaterThan(0);
@@ -114,9 +138,9 @@ describe('deploy/kubernetes manifests', () => {
   });
 
   it('the Deployment, Service and PodDisruptionBudget select the API pods, and not the migration Job', () => {
-    expect(selects(deployment.spec.selector, apiPod)).toBe(true);
+    expect(selects(deployment.spec.selector as Selector, apiPod)).toBe(true);
     for (const selector of [one('Service', 'streamly-api').spec.selector, one('PodDisruptionBudget', 'streamly-api').spec.selector]) {
-      const asSelector = 'matchLabels' in selector ? selector : { matchLabels: selector };
+      const asSelector: Selector = 'matchLabels' in selector ? selector : { matchLabels: selector as Labels };
       expect(selects(asSelector, apiPod)).toBe(true);
       expect(selects(asSelector, jobPod)).toBe(false);
     }
@@ -135,10 +159,8 @@ describe('deploy/kubernetes manifests', () => {
     expect(anyAdmits(STRANGER, INGRESS_NS)).toBe(false);
     expect(anyAdmits(POSTGRESQL, 'same')).toBe(false);
     // The named port exists on the API container.
-    const ports = (policy.spec.ingress as Array<{ ports: Array<{ port: string | number }> }>).flatMap((rule) =>
-      rule.ports.map((p) => p.port),
-    );
-    const containerPorts = deployment.spec.template.spec.containers[0].ports.map((p: { name: string }) => p.name);
+    const ports = policy.spec.ingress.flatMap((rule) => (rule.ports ?? []).map((p) => p.port));
+    const containerPorts = deployment.spec.template.spec.containers[0].ports.map((p) => p.name);
     for (const port of ports) expect(containerPorts).toContain(port);
   });
 
@@ -160,15 +182,15 @@ describe('deploy/kubernetes manifests', () => {
 
   it('the migration Job holds no secret but the direct database URL; every secret key read exists in secret.example.yaml', () => {
     const container = job.spec.template.spec.containers[0];
-    const fromSecrets = (container.env ?? []).filter((e: { valueFrom?: { secretKeyRef?: unknown } }) => e.valueFrom?.secretKeyRef);
-    expect(fromSecrets.map((e: { name: string }) => e.name)).toEqual(['DATABASE_URL']);
-    expect((container.envFrom ?? []).filter((e: { secretRef?: unknown }) => e.secretRef)).toEqual([]);
+    const fromSecrets = (container.env ?? []).filter((e) => e.valueFrom?.secretKeyRef);
+    expect(fromSecrets.map((e) => e.name)).toEqual(['DATABASE_URL']);
+    expect((container.envFrom ?? []).filter((e) => e.secretRef)).toEqual([]);
     expect(JSON.stringify(job)).not.toMatch(/jwt|ingest-secret|webhook/i);
 
     const exampleKeys = Object.keys(one('Secret', 'streamly-secrets').stringData ?? {});
     for (const workload of [deployment, job]) {
-      for (const env of workload.spec.template.spec.containers.flatMap((c: { env?: unknown[] }) => c.env ?? [])) {
-        const ref = (env as { valueFrom?: { secretKeyRef?: { key: string } } }).valueFrom?.secretKeyRef;
+      for (const env of workload.spec.template.spec.containers.flatMap((c) => c.env ?? [])) {
+        const ref = env.valueFrom?.secretKeyRef;
         if (ref) expect(exampleKeys).toContain(ref.key);
       }
     }
@@ -177,11 +199,7 @@ describe('deploy/kubernetes manifests', () => {
   it('the example Ingress routes no path that reaches /api/v1/ingest or /metrics, and points at the Service', () => {
     const ingress = one('Ingress', 'streamly-api');
     const service = one('Service', 'streamly-api');
-    const paths = ingress.spec.rules.flatMap((rule: { http: { paths: unknown[] } }) => rule.http.paths) as Array<{
-      path: string;
-      pathType: string;
-      backend: { service: { name: string; port: { name: string } } };
-    }>;
+    const paths = ingress.spec.rules.flatMap((rule) => rule.http.paths);
     expect(paths.length).toBeGreaterThan(0);
     // Prefix matching is per path element (Kubernetes semantics); anything else is treated as a prefix too.
     const reaches = (rule: { path: string; pathType: string }, target: string) => {
@@ -196,7 +214,7 @@ describe('deploy/kubernetes manifests', () => {
       expect(paths.some((p) => reaches(p, target))).toBe(true);
     for (const p of paths) {
       expect(p.backend.service.name).toBe(service.metadata.name);
-      expect(service.spec.ports.map((port: { name: string }) => port.name)).toContain(p.backend.service.port.name);
+      expect(service.spec.ports.map((port) => port.name)).toContain(p.backend.service.port.name);
     }
   });
 });

@@ -153,7 +153,9 @@ describe('live settings and per-user limits', () => {
           hooks.srs('on_publish', stream.streamKey, `par-${user.id}-s${i}`),
         ]),
       );
-      const [{ n }] = await db.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM streams WHERE user_id = $1 AND status = 'live'`, [user.id]);
+      const [{ n }] = await db.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM streams WHERE user_id = $1 AND status = 'live'`, [
+        user.id,
+      ]);
       expect(n).toBe(LIVE_LIMIT);
       // Both publishes of the winning stream may pass (a second publisher on a live key is allowed).
       const allowed = answers.filter((res) => res.status === 200).length;

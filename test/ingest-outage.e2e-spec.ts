@@ -67,7 +67,10 @@ describeWithTools('ingest through a PostgreSQL outage', ['initdb', 'pg_ctl', 'ng
       db.query<{ id: string; stream_id: number; client_id: string; server_addr: string; live_period_id: string; last_seen_at: Date }[]>(
         `SELECT id, stream_id, client_id, server_addr, live_period_id, last_seen_at FROM publish_sessions WHERE ended_at IS NULL ORDER BY stream_id`,
       );
-    const allRecords = () => db.query<{ id: string; stream_id: number; ended_at: Date | null; end_reason: string | null }[]>(`SELECT id, stream_id, ended_at, end_reason FROM publish_sessions ORDER BY id`);
+    const allRecords = () =>
+      db.query<{ id: string; stream_id: number; ended_at: Date | null; end_reason: string | null }[]>(
+        `SELECT id, stream_id, ended_at, end_reason FROM publish_sessions ORDER BY id`,
+      );
     const decisions = async (t: TestApp, outcome: string) => {
       const text = (await timedFetch(`${baseUrl(t.app)}/metrics`)).text;
       return Number(
@@ -144,7 +147,9 @@ describeWithTools('ingest through a PostgreSQL outage', ['initdb', 'pg_ctl', 'ng
         expect(dropped).toBe(0);
         expect(await allRecords()).toEqual(recordsBefore);
         for (const stream of list) expect(await owner.statusOf(stream.id)).toBe('live');
-        const [{ n: openPeriods }] = await db.query<{ n: number }[]>(`SELECT count(*)::int AS n FROM stream_live_periods WHERE ended_at IS NULL`);
+        const [{ n: openPeriods }] = await db.query<{ n: number }[]>(
+          `SELECT count(*)::int AS n FROM stream_live_periods WHERE ended_at IS NULL`,
+        );
         expect(openPeriods).toBe(PUBLISHERS);
         const graceAnswers = (await decisions(a, 'grace')) + (await decisions(b, 'grace'));
         console.info(`[ingest-outage] on_update allowed by the grace during the outage: ${graceAnswers}`);
@@ -216,7 +221,9 @@ describeWithTools('ingest through a PostgreSQL outage', ['initdb', 'pg_ctl', 'ng
         await cluster.start();
       }
       await waitFor(async () => (await owner.statusOf(done.id)) === 'active', 15_000, 200, 'the deferred publish-done was not recorded');
-      const [row] = await db.query<{ ended_at: Date; end_reason: string }[]>(`SELECT ended_at, end_reason FROM publish_sessions WHERE client_id = 'g-done'`);
+      const [row] = await db.query<{ ended_at: Date; end_reason: string }[]>(
+        `SELECT ended_at, end_reason FROM publish_sessions WHERE client_id = 'g-done'`,
+      );
       expect(row.end_reason).toBe('publish_done');
       expect(Math.abs(row.ended_at.getTime() - doneAt)).toBeLessThan(2000);
       // After the outage the database decides again.

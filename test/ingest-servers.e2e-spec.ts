@@ -141,7 +141,10 @@ describe('MediaMTX and SRS liveness, session retention', () => {
         [stream.id],
       );
       await sweep();
-      const left = await db.query<{ client_id: string }[]>(`SELECT client_id FROM publish_sessions WHERE stream_id = $1 ORDER BY client_id`, [stream.id]);
+      const left = await db.query<{ client_id: string }[]>(
+        `SELECT client_id FROM publish_sessions WHERE stream_id = $1 ORDER BY client_id`,
+        [stream.id],
+      );
       expect(left.map((r) => r.client_id)).toEqual(['kept-open', 'recent']);
     });
   });

@@ -35,7 +35,10 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
   const expire = (stream: Stream) => db.query(`UPDATE streams SET expires_at = now() - interval '1 second' WHERE id = $1`, [stream.id]);
   const openSessions = async (stream: Stream) =>
     (
-      await db.query<{ client_id: string }[]>(`SELECT client_id FROM publish_sessions WHERE stream_id = $1 AND ended_at IS NULL ORDER BY started_at`, [stream.id])
+      await db.query<{ client_id: string }[]>(
+        `SELECT client_id FROM publish_sessions WHERE stream_id = $1 AND ended_at IS NULL ORDER BY started_at`,
+        [stream.id],
+      )
     ).map((r) => r.client_id);
   const lookup = (key: string) =>
     t

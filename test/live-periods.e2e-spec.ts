@@ -29,9 +29,15 @@ describe('live periods (reconnect window, max duration, lost callbacks)', () => 
   afterAll(() => t.close());
 
   const periods = (stream: TestStream) =>
-    db.query<{ id: string; idle_at: Date | null; ended_at: Date | null; end_reason: string | null }[]>(`SELECT id, idle_at, ended_at, end_reason FROM stream_live_periods WHERE stream_id = $1 ORDER BY id`, [stream.id]);
+    db.query<{ id: string; idle_at: Date | null; ended_at: Date | null; end_reason: string | null }[]>(
+      `SELECT id, idle_at, ended_at, end_reason FROM stream_live_periods WHERE stream_id = $1 ORDER BY id`,
+      [stream.id],
+    );
   const sessions = (stream: TestStream) =>
-    db.query<{ client_id: string; live_period_id: string; ended_at: Date | null; end_reason: string | null }[]>(`SELECT client_id, live_period_id, ended_at, end_reason FROM publish_sessions WHERE stream_id = $1 ORDER BY id`, [stream.id]);
+    db.query<{ client_id: string; live_period_id: string; ended_at: Date | null; end_reason: string | null }[]>(
+      `SELECT client_id, live_period_id, ended_at, end_reason FROM publish_sessions WHERE stream_id = $1 ORDER BY id`,
+      [stream.id],
+    );
   const backdatePeriod = (stream: TestStream, seconds: number) =>
     db.query(`UPDATE stream_live_periods SET started_at = now() - make_interval(secs => $2) WHERE stream_id = $1 AND ended_at IS NULL`, [
       stream.id,

@@ -160,16 +160,26 @@ describe('database monitoring in /metrics (statement durations, connections, siz
 });
 
 describe('the prometheus-operator objects (deploy/monitoring)', () => {
-  const load = async (path: string) => parse(await readFile(path, 'utf8'));
+  /** The fields these tests read of the ServiceMonitor, Service, Deployment, PrometheusRule and alerts.yml. */
+  interface Manifest {
+    kind: string;
+    metadata: { labels: Record<string, string> };
+    spec: {
+      selector: { matchLabels: Record<string, string> } & Record<string, string>;
+      endpoints: unknown[];
+      ports: Array<{ name: string }>;
+      template: { metadata: { labels: Record<string, string> } };
+      groups: unknown[];
+    };
+    groups: unknown[];
+  }
+  const load = async (path: string) => parse(await readFile(path, 'utf8')) as Manifest;
 
   it('the ServiceMonitor selects the Service in front of the Deployment, on its http port, at /metrics', async () => {
-    const [monitor, service, deployment] = await Promise.all([
-      load('deploy/monitoring/servicemonitor.yaml'),
-      load('deploy/kubernetes/service.yaml'),
-      parseAllDocuments(await readFile('deploy/kubernetes/deployment.yaml', 'utf8'))
-        .map((doc) => doc.toJS())
-        .find((doc) => doc.kind === 'Deployment'),
-    ]);
+    const [monitor, service] = await Promise.all([load('deploy/monitoring/servicemonitor.yaml'), load('deploy/kubernetes/service.yaml')]);
+    const deployment = parseAllDocuments(await readFile('deploy/kubernetes/deployment.yaml', 'utf8'))
+      .map((doc) => doc.toJS() as Manifest)
+      .find((doc) => doc.kind === 'Deployment')!;
     expect(monitor.kind).toBe('ServiceMonitor');
     const selector = monitor.spec.selector.matchLabels;
     expect(Object.keys(selector).length).toBeGreaterThan(0);
@@ -178,7 +188,7 @@ describe('the prometheus-operator objects (deploy/monitoring)', () => {
     // The Service sends to the Deployment's pods, on the port the ServiceMonitor names.
     expect(deployment.spec.template.metadata.labels).toMatchObject(service.spec.selector);
     expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
-    expect(service.spec.ports.map((port: { name: string }) => port.name)).toContain('http');
+    expect(service.spec.ports.map((port) => port.name)).toContain('http');
   });
 
   it('the PrometheusRule holds exactly the groups of alerts.yml', async () => {

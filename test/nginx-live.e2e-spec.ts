@@ -36,9 +36,15 @@ describeWithTools('live ingest with a real nginx-rtmp and ffmpeg', ['nginx', RTM
   const waitForStatus = (stream: TestStream, status: string, ms: number) =>
     waitFor(async () => (await streams.statusOf(stream.id)) === status, ms, 100, `stream did not become ${status} within ${ms} ms`);
   const periods = (stream: TestStream) =>
-    db.query<{ id: string; idle_at: Date | null; end_reason: string | null }[]>(`SELECT id, idle_at, end_reason FROM stream_live_periods WHERE stream_id = $1 ORDER BY id`, [stream.id]);
+    db.query<{ id: string; idle_at: Date | null; end_reason: string | null }[]>(
+      `SELECT id, idle_at, end_reason FROM stream_live_periods WHERE stream_id = $1 ORDER BY id`,
+      [stream.id],
+    );
   const sessions = (stream: TestStream) =>
-    db.query<{ id: string; live_period_id: string; ended_at: Date | null; end_reason: string | null }[]>(`SELECT id, live_period_id, ended_at, end_reason FROM publish_sessions WHERE stream_id = $1 ORDER BY id`, [stream.id]);
+    db.query<{ id: string; live_period_id: string; ended_at: Date | null; end_reason: string | null }[]>(
+      `SELECT id, live_period_id, ended_at, end_reason FROM publish_sessions WHERE stream_id = $1 ORDER BY id`,
+      [stream.id],
+    );
 
   it('an encoder that reconnects within the window continues the same live period; after the window the stream goes active within 5 s', async () => {
     const stream = await streams.create({ reconnectWindowSeconds: 10 });

@@ -16,7 +16,9 @@ class DatabaseCheckController {
 
   @Get()
   async read(): Promise<{ backendPid: number; users: number }> {
-    const [row] = await this.dataSource.query<{ backendPid: number; users: number }[]>('SELECT pg_backend_pid() AS "backendPid", count(*)::int AS users FROM users');
+    const [row] = await this.dataSource.query<{ backendPid: number; users: number }[]>(
+      'SELECT pg_backend_pid() AS "backendPid", count(*)::int AS users FROM users',
+    );
     return row;
   }
 }

@@ -87,13 +87,17 @@ describeWithTools('through PgBouncer in transaction pooling mode', ['pgbouncer']
             streamKey: randomBytes(24).toString('base64url'),
             expiresAt: new Date(Date.now() + 60_000),
           });
-          const [{ count }] = await manager.query<{ count: number }[]>('SELECT count(*)::int AS count FROM streams WHERE user_id = $1', [user.id]);
+          const [{ count }] = await manager.query<{ count: number }[]>('SELECT count(*)::int AS count FROM streams WHERE user_id = $1', [
+            user.id,
+          ]);
           return count;
         }),
       ),
     );
     expect(results).toEqual(Array(40).fill(1));
-    const [{ users }] = await dataSource.query<{ users: number }[]>("SELECT count(*)::int AS users FROM users WHERE username LIKE 'pb\\_%'");
+    const [{ users }] = await dataSource.query<{ users: number }[]>(
+      "SELECT count(*)::int AS users FROM users WHERE username LIKE 'pb\\_%'",
+    );
     expect(users).toBe(40);
     const [{ servers }] = await adminQuery(`SELECT count(*)::int AS servers FROM pg_stat_activity WHERE datname = $1`, [
       database.name,

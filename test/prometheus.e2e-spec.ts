@@ -84,7 +84,8 @@ scrape_configs:
   it('holds what the test caused: up, live streams, open sessions, key lookups timed; the alert rules evaluate and stay quiet', async () => {
     const started = performance.now();
     const streams: StreamBody[] = [];
-    for (let i = 0; i < 3; i++) streams.push(bodyOf<StreamBody>(await t.http().post('/api/v1/streams').set(owner.auth).send({}).expect(201)));
+    for (let i = 0; i < 3; i++)
+      streams.push(bodyOf<StreamBody>(await t.http().post('/api/v1/streams').set(owner.auth).send({}).expect(201)));
     await nginxHook(t, 'on_publish', streams[0].streamKey, 101).expect(200);
     await nginxHook(t, 'on_publish', streams[1].streamKey, 102).expect(200);
     for (const stream of streams.slice(0, 2)) {

@@ -26,7 +26,8 @@ describe('streams (owner routes, real PostgreSQL)', () => {
     bodyOf<StreamBody>(await t.http().post('/api/v1/streams').set(user.auth).send(body).expect(201));
   const lookup = (key: string) => t.http().get(`/api/v1/ingest/keys/${key}`).set('Authorization', `Bearer ${t.config.ingestSecret}`);
   const expireInDatabase = (id: number) => db.query(`UPDATE streams SET expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
-  const storedStatus = async (id: number) => (await db.query<{ status: string }[]>(`SELECT status FROM streams WHERE id = $1`, [id]))[0]?.status;
+  const storedStatus = async (id: number) =>
+    (await db.query<{ status: string }[]>(`SELECT status FROM streams WHERE id = $1`, [id]))[0]?.status;
 
   describe('POST /api/v1/streams', () => {
     it('creates an active stream with a URL-safe 256-bit key and the default expiry', async () => {
@@ -250,7 +251,11 @@ describe('streams (owner routes, real PostgreSQL)', () => {
       expect(bodyOf<StreamPageBody>(first).items).toHaveLength(20);
       expect(bodyOf<StreamPageBody>(first).items.map((s: { id: number }) => s.id)).toEqual(ids.slice().reverse().slice(0, 20));
       expect(typeof bodyOf<StreamPageBody>(first).nextCursor).toBe('string');
-      const second = await t.http().get(`/api/v1/streams?cursor=${bodyOf<StreamPageBody>(first).nextCursor}`).set(carol.auth).expect(200);
+      const second = await t
+        .http()
+        .get(`/api/v1/streams?cursor=${bodyOf<StreamPageBody>(first).nextCursor}`)
+        .set(carol.auth)
+        .expect(200);
       expect(bodyOf<StreamPageBody>(second).items.map((s: { id: number }) => s.id)).toEqual([ids[1], ids[0]]);
       expect(bodyOf<StreamPageBody>(second).nextCursor).toBeNull();
     });
@@ -263,7 +268,9 @@ describe('streams (owner routes, real PostgreSQL)', () => {
         [carol.id],
       );
       for (let i = 0; i < 4; i++) await create(carol);
-      const expected = (await db.query<{ id: number }[]>(`SELECT id FROM streams WHERE user_id = $1`, [carol.id])).map((r: { id: number }) => r.id);
+      const expected = (await db.query<{ id: number }[]>(`SELECT id FROM streams WHERE user_id = $1`, [carol.id])).map(
+        (r: { id: number }) => r.id,
+      );
       const seen = await pageThrough(carol, 'limit=3');
       expect(seen).toHaveLength(17);
       expect(new Set(seen).size).toBe(17);
@@ -291,7 +298,9 @@ describe('streams (owner routes, real PostgreSQL)', () => {
       expect(await storedStatus(lapsed.id)).toBe('active');
 
       const ids = async (status: string) =>
-        bodyOf<StreamPageBody>(await t.http().get(`/api/v1/streams?status=${status}`).set(carol.auth).expect(200)).items.map((s: { id: number }) => s.id);
+        bodyOf<StreamPageBody>(await t.http().get(`/api/v1/streams?status=${status}`).set(carol.auth).expect(200)).items.map(
+          (s: { id: number }) => s.id,
+        );
       expect(await ids('active')).toEqual([active.id]);
       expect(await ids('disabled')).toEqual([disabled.id]);
       expect(await ids('expired')).toEqual([lapsed.id]);
@@ -347,9 +356,10 @@ describe('streams (owner routes, real PostgreSQL)', () => {
       } finally {
         await other.close();
       }
-      const counts = await db.query<{ status: string; n: number }[]>(`SELECT status, count(*)::int AS n FROM streams WHERE user_id = $1 GROUP BY status ORDER BY status`, [
-        dave.id,
-      ]);
+      const counts = await db.query<{ status: string; n: number }[]>(
+        `SELECT status, count(*)::int AS n FROM streams WHERE user_id = $1 GROUP BY status ORDER BY status`,
+        [dave.id],
+      );
       expect(counts).toEqual([
         { status: 'active', n: 1 },
         { status: 'disabled', n: 1 },

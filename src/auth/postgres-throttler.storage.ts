@@ -47,11 +47,13 @@ export class PostgresThrottlerStorage implements ThrottlerStorage, OnModuleDestr
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number): Promise<ThrottlerStorageRecord> {
     this.sweepTimer ??= setInterval(() => void this.deleteExpired(), SWEEP_INTERVAL_MS).unref();
-    const [row] = await this.dataSource.query<{
-      hits: number;
-      expires_in: number;
-      blocked_for: number;
-    }[]>(INCREMENT, [key, Math.ceil(ttl), limit, Math.ceil(blockDuration)]);
+    const [row] = await this.dataSource.query<
+      {
+        hits: number;
+        expires_in: number;
+        blocked_for: number;
+      }[]
+    >(INCREMENT, [key, Math.ceil(ttl), limit, Math.ceil(blockDuration)]);
     return {
       totalHits: row.hits,
       timeToExpire: row.expires_in,

@@ -58,7 +58,11 @@ export class DatabaseCollector implements OnApplicationBootstrap, OnApplicationS
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
-    await Promise.all([this.primary, ...this.replicas].map((target) => (target ? target.pool.end().catch(() => undefined) : undefined)).filter((ending) => ending !== undefined));
+    await Promise.all(
+      [this.primary, ...this.replicas]
+        .map((target) => (target ? target.pool.end().catch(() => undefined) : undefined))
+        .filter((ending) => ending !== undefined),
+    );
   }
 
   /** One collection (joins the one in progress). Public so tests need not wait 15 s. */

@@ -34,7 +34,11 @@ export async function adminQuery<R extends pg.QueryResultRow = Row>(sql: string,
   return query<R>(serverUrl(), sql, params);
 }
 
-export async function query<R extends pg.QueryResultRow = Row>(url: string, sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+export async function query<R extends pg.QueryResultRow = Row>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<pg.QueryResult<R>> {
   const client = new pg.Client({ connectionString: url });
   client.on('error', () => undefined);
   await client.connect();

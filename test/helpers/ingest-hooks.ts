@@ -65,7 +65,8 @@ export function ingestHooks(t: TestApp) {
 export function ownerStreams(t: TestApp, owner: TestUser) {
   const create = async (body: object = {}): Promise<TestStream> =>
     (await t.http().post('/api/v1/streams').set(owner.auth).send(body).expect(201)).body as TestStream;
-  const get = async (id: number): Promise<TestStream> => (await t.http().get(`/api/v1/streams/${id}`).set(owner.auth).expect(200)).body as TestStream;
+  const get = async (id: number): Promise<TestStream> =>
+    (await t.http().get(`/api/v1/streams/${id}`).set(owner.auth).expect(200)).body as TestStream;
   const statusOf = async (id: number) => (await get(id)).status;
   const patch = (id: number, body: object) => t.http().patch(`/api/v1/streams/${id}`).set(owner.auth).send(body);
   const rotate = async (id: number): Promise<TestStream> =>

@@ -12,6 +12,10 @@ const FILES = [
   { committed: 'clients/typescript/schema.ts', name: 'schema.ts' },
 ];
 
+// A property with a default is optional in a request body: openapi-typescript would otherwise
+// type it as required everywhere (its default, meant for responses).
+const TYPES_OPTIONS = ['--default-non-nullable', 'false'];
+
 const mode = process.argv[2];
 if (mode !== 'generate' && mode !== 'check') {
   console.error('usage: node scripts/client.mjs generate|check');
@@ -25,7 +29,7 @@ const out = mkdtempSync(join(tmpdir(), 'streamly-client-'));
 try {
   // The document /docs-json serves, built without a database (Nest's preview mode).
   node(['--no-warnings', 'dist/src/openapi.cli.js', join(out, 'openapi.json')]);
-  node(['node_modules/openapi-typescript/bin/cli.js', join(out, 'openapi.json'), '--output', join(out, 'schema.ts'), '--silent']);
+  node(['node_modules/openapi-typescript/bin/cli.js', join(out, 'openapi.json'), '--output', join(out, 'schema.ts'), '--silent', ...TYPES_OPTIONS]);
 
   if (mode === 'generate') {
     for (const file of FILES) copyFileSync(join(out, file.name), file.committed);

@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { ingestHooks, ownerStreams } from './helpers/ingest-hooks.js';
-import { createUser } from './helpers/users.js';
+import { aUser } from './helpers/builders.js';
 import { bodyOf, type ErrorBody, type StreamBody, type StreamPageBody, type ValidationErrorBody } from './helpers/bodies.js';
 
 /** Per-stream live settings, MAX_STREAMS_PER_USER and MAX_LIVE_STREAMS_PER_USER, also under concurrent requests. */
@@ -21,7 +21,7 @@ describe('live settings and per-user limits', () => {
 
   describe('reconnectWindowSeconds / maxContinuousSeconds', () => {
     it('are set on create and PATCH within their ranges, shown in Stream, and kept by other changes', async () => {
-      const owner = ownerStreams(t, await createUser(t));
+      const owner = ownerStreams(t, await aUser(t));
       const stream = await owner.create({ reconnectWindowSeconds: 0, maxContinuousSeconds: 86_400 });
       expect(stream).toMatchObject({ reconnectWindowSeconds: 0, maxContinuousSeconds: 86_400 });
       const patched = bodyOf<StreamBody>(await owner.patch(stream.id, { reconnectWindowSeconds: 1800 }).expect(200));
@@ -44,7 +44,7 @@ describe('live settings and per-user limits', () => {
       [{ maxContinuousSeconds: 86_401 }],
       [{ maxContinuousSeconds: 'forever' }],
     ])('400 for %j on create and PATCH', async (body) => {
-      const user = await createUser(t);
+      const user = await aUser(t);
       const owner = ownerStreams(t, user);
       const res = await t.http().post('/api/v1/streams').set(user.auth).send(body);
       expect(res.status).toBe(400);
@@ -54,7 +54,7 @@ describe('live settings and per-user limits', () => {
     });
 
     it('rows written by older clients get the defaults', async () => {
-      const user = await createUser(t);
+      const user = await aUser(t);
       await db.query(`INSERT INTO streams (user_id, stream_key, expires_at) VALUES ($1, 'live_legacy_0001', now() + interval '1 day')`, [
         user.id,
       ]);
@@ -65,7 +65,7 @@ describe('live settings and per-user limits', () => {
 
   describe('MAX_STREAMS_PER_USER', () => {
     it('403 {reason: "stream_limit"} at the limit; others are not affected; deleting one makes room', async () => {
-      const user = await createUser(t);
+      const user = await aUser(t);
       const owner = ownerStreams(t, user);
       const made = [];
       for (let i = 0; i < LIMIT; i++) made.push(await owner.create());
@@ -77,13 +77,13 @@ describe('live settings and per-user limits', () => {
         error: 'Forbidden',
         reason: 'stream_limit',
       });
-      await ownerStreams(t, await createUser(t)).create();
+      await ownerStreams(t, await aUser(t)).create();
       await t.http().delete(`/api/v1/streams/${made[0].id}`).set(user.auth).expect(204);
       await owner.create();
     });
 
     it('holds under concurrency: 30 parallel creates from zero produce exactly the limit', async () => {
-      const user = await createUser(t);
+      const user = await aUser(t);
       const answers = await Promise.all(Array.from({ length: LIMIT + 10 }, () => t.http().post('/api/v1/streams').set(user.auth).send({})));
       const statuses = answers.map((res) => res.status).sort();
       expect(statuses.filter((s) => s === 201)).toHaveLength(LIMIT);
@@ -93,7 +93,7 @@ describe('live settings and per-user limits', () => {
     });
 
     it('holds under concurrency: 20 parallel creates at limit − 1 produce exactly one', async () => {
-      const user = await createUser(t);
+      const user = await aUser(t);
       const owner = ownerStreams(t, user);
       for (let i = 0; i < LIMIT - 1; i++) await owner.create();
       const answers = await Promise.all(Array.from({ length: 20 }, () => t.http().post('/api/v1/streams').set(user.auth).send({})));
@@ -104,7 +104,7 @@ describe('live settings and per-user limits', () => {
 
   describe('MAX_LIVE_STREAMS_PER_USER', () => {
     it('a publish beyond it is refused by every adapter; a stream already live (reconnect, second publisher) is not', async () => {
-      const user = await createUser(t);
+      const user = await aUser(t);
       const owner = ownerStreams(t, user);
       const live = [];
       for (let i = 0; i < LIVE_LIMIT; i++) {
@@ -130,7 +130,7 @@ describe('live settings and per-user limits', () => {
       await hooks.nginx('on_publish', live[0].streamKey, `limit-${user.id}-again`).expect(200);
       await hooks.lookup(live[0].streamKey).expect(200);
       // Another user's streams are not counted.
-      const other = ownerStreams(t, await createUser(t));
+      const other = ownerStreams(t, await aUser(t));
       await hooks.nginx('on_publish', (await other.create()).streamKey, `limit-other-${user.id}`).expect(200);
       // A stream whose live period ended (here: no reconnect window) frees a slot.
       await owner.patch(live[1].id, { reconnectWindowSeconds: 0 }).expect(200);
@@ -139,7 +139,7 @@ describe('live settings and per-user limits', () => {
     });
 
     it('holds under concurrency: 34 parallel publishes (nginx and SRS) of 17 streams at limit − 1 make exactly one more live', async () => {
-      const user = await createUser(t);
+      const user = await aUser(t);
       const owner = ownerStreams(t, user);
       const first = await owner.create();
       await hooks.nginx('on_publish', first.streamKey, `par-${user.id}-0`).expect(200);

@@ -6,7 +6,7 @@ import { ingestHooks, ownerStreams, type TestStream } from './helpers/ingest-hoo
 import { RTMP_MODULE, startNginxRtmp, type NginxRtmp, type Publisher } from './helpers/nginx-rtmp.js';
 import { createCluster, type PgCluster } from './helpers/pg-cluster.js';
 import { describeWithTools } from './helpers/tools.js';
-import { createUser } from './helpers/users.js';
+import { aUser } from './helpers/builders.js';
 
 /** OUTAGE_SECONDS shortens the outage for a quick local run; the issue's scenario is 60. */
 const OUTAGE_MS = Number(process.env.OUTAGE_SECONDS ?? 60) * 1000;
@@ -81,7 +81,7 @@ describeWithTools('ingest through a PostgreSQL outage', ['initdb', 'pg_ctl', 'ng
     it(
       'no publisher is dropped, every stream is still live afterwards, and the records are consistent',
       async () => {
-        const user = await createUser(a);
+        const user = await aUser(a);
         const owner = ownerStreams(a, user);
         for (let i = 0; i < PUBLISHERS; i++) list.push(await owner.create({ reconnectWindowSeconds: 60 }));
         for (const stream of list) publishers.push(nginx.publish(stream.streamKey, 600));
@@ -184,7 +184,7 @@ describeWithTools('ingest through a PostgreSQL outage', ['initdb', 'pg_ctl', 'ng
     }, 60_000);
 
     it('running publishers are allowed for the grace, new publishes get 503, 0 fails closed, a publish-done is recorded afterwards', async () => {
-      const owner = ownerStreams(g, await createUser(g));
+      const owner = ownerStreams(g, await aUser(g));
       const [done, kept, closed] = [await owner.create({ reconnectWindowSeconds: 0 }), await owner.create(), await owner.create()];
       const onG = ingestHooks(g);
       const onZ = ingestHooks(z);
@@ -238,7 +238,7 @@ describeWithTools('ingest through a PostgreSQL outage', ['initdb', 'pg_ctl', 'ng
         env: { DATABASE_URL: cluster.url('grace'), MIGRATIONS_RUN: 'false', MAX_LIVE_STREAMS_PER_USER: '0' },
       });
       try {
-        const stream = await ownerStreams(d, await createUser(d)).create();
+        const stream = await ownerStreams(d, await aUser(d)).create();
         const hooks = ingestHooks(d);
         await hooks.nginx('on_publish', stream.streamKey, 'd-frozen').expect(200);
         const update = () =>

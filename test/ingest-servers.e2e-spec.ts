@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { Sweeper } from '../src/database/sweeper.service.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { ingestHooks, ownerStreams, type TestStream } from './helpers/ingest-hooks.js';
-import { createUser } from './helpers/users.js';
+import { aUser } from './helpers/builders.js';
 
 /** MediaMTX and SRS liveness, and the retention of ended sessions (HTTP level, as those servers call). */
 describe('MediaMTX and SRS liveness, session retention', () => {
@@ -18,7 +18,7 @@ describe('MediaMTX and SRS liveness, session retention', () => {
     });
     db = t.app.get(DataSource);
     hooks = ingestHooks(t);
-    streams = ownerStreams(t, await createUser(t));
+    streams = ownerStreams(t, await aUser(t));
   });
   afterAll(() => t.close());
 

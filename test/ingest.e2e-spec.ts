@@ -2,7 +2,7 @@ import { expect } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { Sweeper } from '../src/database/sweeper.service.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { createUser, type TestUser } from './helpers/users.js';
+import { aStream, aUser, type BuiltUser } from './helpers/builders.js';
 import { bodyOf, type ErrorBody, type StreamBody } from './helpers/bodies.js';
 
 interface Stream {
@@ -13,7 +13,7 @@ interface Stream {
 describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
   let t: TestApp;
   let db: DataSource;
-  let owner: TestUser;
+  let owner: BuiltUser;
   let secret: string;
   let nextClientId = 1;
 
@@ -22,13 +22,12 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
     t = await startTestApp({ env: { INGEST_SESSION_TIMEOUT_SECONDS: '60', MAX_STREAMS_PER_USER: '0', MAX_LIVE_STREAMS_PER_USER: '0' } });
     db = t.app.get(DataSource);
     secret = t.config.ingestSecret;
-    owner = await createUser(t, 'streamer_one');
+    owner = await aUser(t, { username: 'streamer_one' });
   });
   afterAll(() => t.close());
 
   // No reconnect window: a stream is active as soon as its last session ended (the window has its own suite).
-  const newStream = async (): Promise<Stream> =>
-    bodyOf<Stream>(await t.http().post('/api/v1/streams').set(owner.auth).send({ reconnectWindowSeconds: 0 }).expect(201));
+  const newStream = (): Promise<Stream> => aStream(t, owner, { reconnectWindowSeconds: 0 });
   const patch = (stream: Stream, body: object) => t.http().patch(`/api/v1/streams/${stream.id}`).set(owner.auth).send(body).expect(200);
   const statusOf = async (stream: Stream) =>
     bodyOf<StreamBody>(await t.http().get(`/api/v1/streams/${stream.id}`).set(owner.auth).expect(200)).status as string;

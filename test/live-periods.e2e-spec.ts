@@ -4,7 +4,7 @@ import { Sweeper } from '../src/database/sweeper.service.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { waitFor } from './helpers/http.js';
 import { ingestHooks, ownerStreams, type TestStream } from './helpers/ingest-hooks.js';
-import { createUser } from './helpers/users.js';
+import { aUser } from './helpers/builders.js';
 import { bodyOf, type ErrorBody } from './helpers/bodies.js';
 
 /**
@@ -24,7 +24,7 @@ describe('live periods (reconnect window, max duration, lost callbacks)', () => 
     t = await startTestApp({ env: { INGEST_SESSION_TIMEOUT_SECONDS: '10', MAX_LIVE_STREAMS_PER_USER: '0' } });
     db = t.app.get(DataSource);
     hooks = ingestHooks(t);
-    streams = ownerStreams(t, await createUser(t));
+    streams = ownerStreams(t, await aUser(t));
   });
   afterAll(() => t.close());
 

@@ -9,28 +9,26 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { waitFor } from './helpers/http.js';
 import { labelValues, nginxHook, runTool, sample } from './helpers/monitoring.js';
 import { findTool } from './helpers/tools.js';
-import { createUser, type TestUser } from './helpers/users.js';
-import { bodyOf, type StreamBody } from './helpers/bodies.js';
+import { aStream, aUser, type BuiltUser } from './helpers/builders.js';
 
 const STATEMENT = 'streamly_db_statement_duration_seconds';
 
 describe('database monitoring in /metrics (statement durations, connections, sizes, platform counts)', () => {
   let t: TestApp;
-  let owner: TestUser;
+  let owner: BuiltUser;
   let dataSource: DataSource;
   const scrape = async () => (await t.http().get('/metrics').expect(200)).text;
   const collected = async () => {
     await t.app.get(DatabaseCollector).refresh();
     return scrape();
   };
-  const newStream = async (): Promise<StreamBody> =>
-    // No reconnect window: a stream is active again as soon as its publish is done.
-    bodyOf<StreamBody>(await t.http().post('/api/v1/streams').set(owner.auth).send({ reconnectWindowSeconds: 0 }).expect(201));
+  // No reconnect window: a stream is active again as soon as its publish is done.
+  const newStream = () => aStream(t, owner, { reconnectWindowSeconds: 0 });
 
   beforeAll(async () => {
     t = await startTestApp();
     dataSource = t.app.get(DataSource);
-    owner = await createUser(t);
+    owner = await aUser(t);
   });
   afterAll(() => t.close());
 

@@ -5,7 +5,7 @@ import { waitFor } from './helpers/http.js';
 import { ownerStreams, type TestStream } from './helpers/ingest-hooks.js';
 import { RTMP_MODULE, startNginxRtmp, type NginxRtmp } from './helpers/nginx-rtmp.js';
 import { describeWithTools } from './helpers/tools.js';
-import { createUser } from './helpers/users.js';
+import { aUser } from './helpers/builders.js';
 
 /**
  * Reconnect window, maximum continuous duration and lost callbacks with a real
@@ -25,7 +25,7 @@ describeWithTools('live ingest with a real nginx-rtmp and ffmpeg', ['nginx', RTM
       env: { INGEST_SESSION_TIMEOUT_SECONDS: '10', STREAM_SWEEP_INTERVAL_SECONDS: '1', MAX_LIVE_STREAMS_PER_USER: '0' },
     });
     db = t.app.get(DataSource);
-    streams = ownerStreams(t, await createUser(t));
+    streams = ownerStreams(t, await aUser(t));
     nginx = await startNginxRtmp({ apis: [baseUrl(t.app)], secret: t.config.ingestSecret, applications: { live: '1s', slow: '12s' } });
   });
   afterAll(async () => {

@@ -8,8 +8,7 @@ import { baseUrl, startTestApp, type TestApp } from './helpers/app.js';
 import { waitFor } from './helpers/http.js';
 import { nginxHook } from './helpers/monitoring.js';
 import { describeWithTools, findTool } from './helpers/tools.js';
-import { createUser, type TestUser } from './helpers/users.js';
-import { bodyOf, type StreamBody } from './helpers/bodies.js';
+import { aStream, aUser, type BuiltUser } from './helpers/builders.js';
 
 /**
  * A real Prometheus (Debian's `prometheus` package) scraping the app every second, with
@@ -18,14 +17,14 @@ import { bodyOf, type StreamBody } from './helpers/bodies.js';
  */
 describeWithTools('a real Prometheus scraping the app', ['prometheus'], () => {
   let t: TestApp;
-  let owner: TestUser;
+  let owner: BuiltUser;
   let dir: string;
   let prometheus: ChildProcess | undefined;
   let api: string;
 
   beforeAll(async () => {
     t = await startTestApp({ listen: true });
-    owner = await createUser(t);
+    owner = await aUser(t);
     dir = await mkdtemp(join(tmpdir(), 'streamly-prometheus-'));
     const port = await freePort();
     api = `http://127.0.0.1:${port}`;
@@ -83,9 +82,7 @@ scrape_configs:
 
   it('holds what the test caused: up, live streams, open sessions, key lookups timed; the alert rules evaluate and stay quiet', async () => {
     const started = performance.now();
-    const streams: StreamBody[] = [];
-    for (let i = 0; i < 3; i++)
-      streams.push(bodyOf<StreamBody>(await t.http().post('/api/v1/streams').set(owner.auth).send({}).expect(201)));
+    const streams = [await aStream(t, owner), await aStream(t, owner), await aStream(t, owner)];
     await nginxHook(t, 'on_publish', streams[0].streamKey, 101).expect(200);
     await nginxHook(t, 'on_publish', streams[1].streamKey, 102).expect(200);
     for (const stream of streams.slice(0, 2)) {

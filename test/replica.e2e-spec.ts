@@ -10,7 +10,7 @@ import { waitFor } from './helpers/http.js';
 import { ingestHooks, ownerStreams } from './helpers/ingest-hooks.js';
 import { createCluster, type PgCluster } from './helpers/pg-cluster.js';
 import { describeWithTools } from './helpers/tools.js';
-import { createUser } from './helpers/users.js';
+import { aUser } from './helpers/builders.js';
 import { bodyOf, type ErrorBody } from './helpers/bodies.js';
 
 /** A one-row indexed read of the shape a lag-tolerant feature read would have. */
@@ -84,7 +84,7 @@ describeWithTools('read replicas (streaming replica made with pg_basebackup -R)'
   });
 
   it('ingest decides on the primary: with replay paused, a key rotated or disabled there is refused at once by every ingest route', async () => {
-    const owner = ownerStreams(t, await createUser(t));
+    const owner = ownerStreams(t, await aUser(t));
     const hooks = ingestHooks(t);
     const rotated = await owner.create();
     const disabled = await owner.create();

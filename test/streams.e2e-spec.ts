@@ -1,7 +1,7 @@
 import { DataSource } from 'typeorm';
 import { Sweeper } from '../src/database/sweeper.service.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { createUser, type TestUser } from './helpers/users.js';
+import { aUser, type BuiltUser } from './helpers/builders.js';
 import { bodyOf, type ErrorBody, type StreamBody, type StreamPageBody } from './helpers/bodies.js';
 
 const KEY_SHAPE = /^[A-Za-z0-9_-]{22,64}$/;
@@ -10,19 +10,19 @@ const MISSING_ID = 2_000_000_000;
 describe('streams (owner routes, real PostgreSQL)', () => {
   let t: TestApp;
   let db: DataSource;
-  let alice: TestUser;
-  let bob: TestUser;
+  let alice: BuiltUser;
+  let bob: BuiltUser;
 
   beforeAll(async () => {
     // Users here own thousands of streams (the sweep test); the per-user limits have their own suite.
     t = await startTestApp({ env: { MAX_STREAMS_PER_USER: '0' } });
     db = t.app.get(DataSource);
-    alice = await createUser(t);
-    bob = await createUser(t);
+    alice = await aUser(t);
+    bob = await aUser(t);
   });
   afterAll(() => t.close());
 
-  const create = async (user: TestUser, body: object = {}) =>
+  const create = async (user: BuiltUser, body: object = {}) =>
     bodyOf<StreamBody>(await t.http().post('/api/v1/streams').set(user.auth).send(body).expect(201));
   const lookup = (key: string) => t.http().get(`/api/v1/ingest/keys/${key}`).set('Authorization', `Bearer ${t.config.ingestSecret}`);
   const expireInDatabase = (id: number) => db.query(`UPDATE streams SET expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
@@ -82,7 +82,7 @@ describe('streams (owner routes, real PostgreSQL)', () => {
     });
 
     it('answers 401 when the token outlived its user', async () => {
-      const ghost = await createUser(t);
+      const ghost = await aUser(t);
       await db.query(`DELETE FROM users WHERE id = $1`, [ghost.id]);
       await t.http().post('/api/v1/streams').set(ghost.auth).send({}).expect(401);
     });
@@ -225,12 +225,12 @@ describe('streams (owner routes, real PostgreSQL)', () => {
   });
 
   describe('GET /api/v1/streams', () => {
-    let carol: TestUser;
+    let carol: BuiltUser;
     beforeEach(async () => {
-      carol = await createUser(t);
+      carol = await aUser(t);
     });
 
-    const pageThrough = async (user: TestUser, query: string, onPage?: (n: number) => Promise<void>) => {
+    const pageThrough = async (user: BuiltUser, query: string, onPage?: (n: number) => Promise<void>) => {
       const seen: number[] = [];
       let cursor: string | null = null;
       for (let n = 0; n < 100; n++) {
@@ -339,7 +339,7 @@ describe('streams (owner routes, real PostgreSQL)', () => {
 
   describe('the expiry sweep', () => {
     it('rewrites streams past expiresAt to expired in batches; other rows untouched', async () => {
-      const dave = await createUser(t);
+      const dave = await aUser(t);
       await db.query(
         `INSERT INTO streams (user_id, stream_key, expires_at)
          SELECT $1, replace(gen_random_uuid()::text, '-', ''), now() - interval '1 minute' FROM generate_series(1, 1234)`,

@@ -1,5 +1,5 @@
 import type { TestApp } from './app.js';
-import type { TestUser } from './users.js';
+import { aStream, type BuiltUser, type StreamOverrides } from './builders.js';
 
 export interface TestStream {
   id: number;
@@ -62,9 +62,8 @@ export function ingestHooks(t: TestApp) {
 }
 
 /** Owner routes used around the hooks. */
-export function ownerStreams(t: TestApp, owner: TestUser) {
-  const create = async (body: object = {}): Promise<TestStream> =>
-    (await t.http().post('/api/v1/streams').set(owner.auth).send(body).expect(201)).body as TestStream;
+export function ownerStreams(t: TestApp, owner: BuiltUser) {
+  const create = (overrides: StreamOverrides = {}): Promise<TestStream> => aStream(t, owner, overrides);
   const get = async (id: number): Promise<TestStream> =>
     (await t.http().get(`/api/v1/streams/${id}`).set(owner.auth).expect(200)).body as TestStream;
   const statusOf = async (id: number) => (await get(id)).status;

@@ -12,10 +12,6 @@ const FILES = [
   { committed: 'clients/typescript/schema.ts', name: 'schema.ts' },
 ];
 
-// A property with a default is optional in a request body: openapi-typescript would otherwise
-// type it as required everywhere (its default, meant for responses).
-const TYPES_OPTIONS = ['--default-non-nullable', 'false'];
-
 const mode = process.argv[2];
 if (mode !== 'generate' && mode !== 'check') {
   console.error('usage: node scripts/client.mjs generate|check');
@@ -35,7 +31,7 @@ try {
     '--output',
     join(out, 'schema.ts'),
     '--silent',
-    ...TYPES_OPTIONS,
+    '--default-non-nullable=false',
   ]);
 
   if (mode === 'generate') {

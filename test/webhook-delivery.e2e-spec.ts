@@ -1,7 +1,7 @@
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { createDatabase, query } from './helpers/database.js';
 import { waitFor } from './helpers/http.js';
-import { createUser, type TestUser } from './helpers/users.js';
+import { aUser as createUser, type BuiltUser as TestUser } from './helpers/builders.js';
 import { WebhookReceiver } from './helpers/webhook-receiver.js';
 
 /** Delivery behaviour against receivers on loopback that fail, stall or answer slowly. */

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { query } from './helpers/database.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { waitFor } from './helpers/http.js';
-import { createUser, type TestUser } from './helpers/users.js';
+import { aUser as createUser, type BuiltUser as TestUser } from './helpers/builders.js';
 import { WebhookReceiver } from './helpers/webhook-receiver.js';
 
 const ALL_EVENTS = [

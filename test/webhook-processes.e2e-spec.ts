@@ -84,7 +84,7 @@ describe('webhooks across restarts and instances (real processes)', () => {
     await call(first, 'POST', '/webhooks', token, { url: receiver.url });
     await receiver.stop();
     const streams = [];
-    for (let i = 0; i < 3; i++) streams.push((await call(first, 'POST', '/streams', token, {})).id as number);
+    for (let i = 0; i < 3; i++) streams.push((await call(first, 'POST', '/streams', token, {})).id);
     await call(first, 'PATCH', `/streams/${streams[0]}`, token, { status: 'disabled' });
     await waitFor(
       async () => (await db(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE last_error = 'connection refused'`)).rows[0].n >= 3,

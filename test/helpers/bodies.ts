@@ -11,6 +11,11 @@ export type PublicUserBody = Schemas['PublicUserResponse'];
 export type SessionBody = Schemas['SessionResponse'];
 export type StreamBody = Schemas['StreamDto'];
 export type StreamPageBody = Schemas['StreamPageDto'];
+export type WebhookBody = Schemas['WebhookDto'];
+export type WebhookWithSecretBody = Schemas['WebhookWithSecretDto'];
+export type WebhookListBody = Schemas['WebhookListDto'];
+export type DeliveryBody = Schemas['DeliveryDto'];
+export type DeliveryPageBody = Schemas['DeliveryPageDto'];
 
 /** Nest's error shape; ingest refusals add `reason`. */
 export interface ErrorBody {

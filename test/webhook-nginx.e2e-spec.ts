@@ -8,6 +8,7 @@ import { waitFor } from './helpers/http.js';
 import { describeWithTools, findTool } from './helpers/tools.js';
 import { aUser as createUser, type BuiltUser as TestUser } from './helpers/builders.js';
 import { WebhookReceiver } from './helpers/webhook-receiver.js';
+import { bodyOf, type StreamBody } from './helpers/bodies.js';
 
 const RTMP_MODULE = '/usr/lib/nginx/modules/ngx_rtmp_module.so';
 const NGINX = findTool('nginx') ?? 'nginx';
@@ -93,16 +94,17 @@ rtmp { server {
   }
 
   it('one publish, a reconnect within the window: exactly one stream.live, then one stream.idle after the window', async () => {
-    const stream = (await t.http().post('/api/v1/streams').set(owner.auth).send({ reconnectWindowSeconds: WINDOW_SECONDS }).expect(201))
-      .body;
+    const stream = bodyOf<StreamBody>(
+      await t.http().post('/api/v1/streams').set(owner.auth).send({ reconnectWindowSeconds: WINDOW_SECONDS }).expect(201),
+    );
     const types = () => receiver.forStream(stream.id).map((r) => r.body.type);
     const first = publish(stream.streamKey, 3);
-    await waitFor(async () => types().includes('stream.live'), 5000);
+    await waitFor(() => Promise.resolve(types().includes('stream.live')), 5000);
     expect(await first).toBe(0);
     // The encoder comes back within the reconnect window: the same live period goes on.
     expect(await publish(stream.streamKey, 2)).toBe(0);
     const leftAt = Date.now();
-    await waitFor(async () => types().includes('stream.idle'), (WINDOW_SECONDS + 10) * 1000);
+    await waitFor(() => Promise.resolve(types().includes('stream.idle')), (WINDOW_SECONDS + 10) * 1000);
     const idle = receiver.forStream(stream.id).find((r) => r.body.type === 'stream.idle')!;
     expect(idle.at - leftAt).toBeGreaterThanOrEqual(WINDOW_SECONDS * 1000 - 500);
     await new Promise((resolve) => setTimeout(resolve, 1500));

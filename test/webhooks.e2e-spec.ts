@@ -6,7 +6,14 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { waitFor } from './helpers/http.js';
 import { aUser as createUser, type BuiltUser as TestUser } from './helpers/builders.js';
 import { WebhookReceiver } from './helpers/webhook-receiver.js';
-import { bodyOf, type ErrorBody, type StreamBody, type WebhookBody, type WebhookListBody, type WebhookWithSecretBody } from './helpers/bodies.js';
+import {
+  bodyOf,
+  type ErrorBody,
+  type StreamBody,
+  type WebhookBody,
+  type WebhookListBody,
+  type WebhookWithSecretBody,
+} from './helpers/bodies.js';
 
 const ALL_EVENTS = [
   'stream.created',
@@ -96,7 +103,12 @@ describe('webhook endpoints (routes, owner-scoped)', () => {
     expect(answers.filter((a) => a.status === 201)).toHaveLength(10);
     const refused = answers.filter((a) => a.status === 403);
     expect(refused).toHaveLength(4);
-    expect(bodyOf<ErrorBody>(refused[0])).toEqual({ statusCode: 403, message: expect.any(String), error: 'Forbidden', reason: 'webhook_limit' });
+    expect(bodyOf<ErrorBody>(refused[0])).toEqual({
+      statusCode: 403,
+      message: expect.any(String),
+      error: 'Forbidden',
+      reason: 'webhook_limit',
+    });
     // Another user is not affected.
     const fresh = await createUser(t);
     await register(fresh, { url: receiver.url }).expect(201);

@@ -26,7 +26,7 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   res.end(json);
 }
 
-const server = http.createServer(async (req, res) => {
+async function handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const url = req.url ?? '';
   const [scheme, token] = (req.headers.authorization ?? '').split(' ');
   if (scheme?.toLowerCase() !== 'bearer' || !timingSafeEqual(digest(token ?? ''), expected)) return send(res, 401, { statusCode: 401 });
@@ -43,7 +43,10 @@ const server = http.createServer(async (req, res) => {
   } catch {
     return send(res, 503, { statusCode: 503 });
   }
-});
+}
+
+// handle() answers every request itself, database errors included (503): nothing is left to await.
+const server = http.createServer((req, res) => void handle(req, res));
 
 server.keepAliveTimeout = 65_000;
 server.listen(Number(process.env.PORT ?? 3001), '127.0.0.1');

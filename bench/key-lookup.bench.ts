@@ -62,7 +62,9 @@ async function main(): Promise<void> {
     url.pathname = `/${dbName}`;
     const databaseUrl = url.toString();
 
-    await runMigrationsLocked(databaseOptions({ databaseUrl, replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 600_000 }, APP_SCHEMA));
+    await runMigrationsLocked(
+      databaseOptions({ databaseUrl, replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 600_000 }, APP_SCHEMA),
+    );
     const db = new pg.Client({ connectionString: databaseUrl });
     db.on('error', () => undefined);
     await db.connect();
@@ -75,16 +77,21 @@ async function main(): Promise<void> {
     const appPort = await freePort();
     const floorPort = await freePort();
     const common = { ...process.env, DATABASE_URL: databaseUrl, INGEST_SECRET: secret, DB_POOL_MAX: String(POOL) };
-    start('app', [...(process.env.BENCH_APP_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_APP_PROF}`] : []), 'dist/src/main.js'], {
-      ...common,
-      NODE_ENV: 'production',
-      PORT: String(appPort),
-      HOST: '127.0.0.1',
-      JWT_SECRET: randomBytes(32).toString('hex'),
-      LOG_LEVEL: 'warn',
-      MIGRATIONS_RUN: 'false',
-      SHUTDOWN_DRAIN_MS: '0',
-    }, join(dir, 'app.log'));
+    start(
+      'app',
+      [...(process.env.BENCH_APP_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_APP_PROF}`] : []), 'dist/src/main.js'],
+      {
+        ...common,
+        NODE_ENV: 'production',
+        PORT: String(appPort),
+        HOST: '127.0.0.1',
+        JWT_SECRET: randomBytes(32).toString('hex'),
+        LOG_LEVEL: 'warn',
+        MIGRATIONS_RUN: 'false',
+        SHUTDOWN_DRAIN_MS: '0',
+      },
+      join(dir, 'app.log'),
+    );
     start('floor', ['dist/bench/floor-server.js'], { ...common, PORT: String(floorPort) }, join(dir, 'floor.log'));
     const app = `http://127.0.0.1:${appPort}`;
     const floor = `http://127.0.0.1:${floorPort}`;
@@ -97,7 +104,11 @@ async function main(): Promise<void> {
     const env = { ...process.env, BENCH_SECRET: secret, BENCH_KEYS: keysFile };
     const wrk = (target: string, connections: number, seconds: number) => runWrk(target, connections, seconds, script, env);
 
-    log(`# key lookup benchmark  (node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+    log(
+      `# key lookup benchmark  (node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')})`,
+    );
 
     // 10^4 streams: the lookup's latency, one request at a time.
     await grow(db, 10_000);
@@ -122,7 +133,9 @@ async function main(): Promise<void> {
     await writeKeys(db, keysFile, 100_000);
     await wrk(app, 4, 2);
     const large = { http: await wrk(app, 1, 5), query: await queryLatency(db, keysFile) };
-    const plan = (await db.query(`EXPLAIN ${KEY_LOOKUP_SQL}`, ['x'])).rows.map((r) => r['QUERY PLAN']).join('\n    ');
+    const plan = (await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${KEY_LOOKUP_SQL}`, ['x'])).rows
+      .map((r) => r['QUERY PLAN'])
+      .join('\n    ');
     await db.end();
 
     const rps = (r: WrkResult) => r.requests / (r.duration_us / 1e6);
@@ -139,15 +152,24 @@ async function main(): Promise<void> {
     log(`\n## Throughput at 10^5 streams: ${CONNECTIONS} connections, random keys, ${ROUNDS} x ${SECONDS} s each, alternating`);
     log(`| server | req/s (mean) | p50 ms | p99 ms (worst run) | non-2xx/errors | runs req/s |`);
     log(`|---|---|---|---|---|---|`);
-    log(`| app (Nest + Fastify) | ${a.rps.toFixed(0)} | ${a.p50.toFixed(2)} | ${a.p99.toFixed(2)} | ${a.bad} | ${appRuns.map((r) => rps(r).toFixed(0)).join(', ')} |`);
-    log(`| floor (node:http + pg) | ${f.rps.toFixed(0)} | ${f.p50.toFixed(2)} | ${f.p99.toFixed(2)} | ${f.bad} | ${floorRuns.map((r) => rps(r).toFixed(0)).join(', ')} |`);
+    log(
+      `| app (Nest + Fastify) | ${a.rps.toFixed(0)} | ${a.p50.toFixed(2)} | ${a.p99.toFixed(2)} | ${a.bad} | ${appRuns.map((r) => rps(r).toFixed(0)).join(', ')} |`,
+    );
+    log(
+      `| floor (node:http + pg) | ${f.rps.toFixed(0)} | ${f.p50.toFixed(2)} | ${f.p99.toFixed(2)} | ${f.bad} | ${floorRuns.map((r) => rps(r).toFixed(0)).join(', ')} |`,
+    );
     log(`\nthroughput ratio app/floor = ${(a.rps / f.rps).toFixed(2)}  (target >= 0.6)`);
 
     log(`\n## Lookup latency by table size (one connection)`);
     log(`| streams | HTTP via app: req/s | p50 ms | p99 ms | query alone (pg, ${QUERY_SAMPLES} keys): p50 ms | p99 ms |`);
     log(`|---|---|---|---|---|---|`);
-    for (const [label, r] of [['10^4', small], [Number.isInteger(Math.log10(LARGE)) ? `10^${Math.log10(LARGE)}` : String(LARGE), large]] as const) {
-      log(`| ${label} | ${rps(r.http).toFixed(0)} | ${ms(r.http.p50_us)} | ${ms(r.http.p99_us)} | ${r.query.p50.toFixed(3)} | ${r.query.p99.toFixed(3)} |`);
+    for (const [label, r] of [
+      ['10^4', small],
+      [Number.isInteger(Math.log10(LARGE)) ? `10^${Math.log10(LARGE)}` : String(LARGE), large],
+    ] as const) {
+      log(
+        `| ${label} | ${rps(r.http).toFixed(0)} | ${ms(r.http.p50_us)} | ${ms(r.http.p99_us)} | ${r.query.p50.toFixed(3)} | ${r.query.p99.toFixed(3)} |`,
+      );
     }
     log(`\nplan of the lookup at ${LARGE} streams:\n    ${plan}`);
   } finally {
@@ -240,8 +262,8 @@ function start(name: string, args: string[], env: NodeJS.ProcessEnv, logFile: st
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4000);
   };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   child.once('exit', (code, signal) => {
     children.delete(child);
     if (code !== 0 && signal !== 'SIGTERM') process.stderr.write(`${name} exited (${code ?? signal}):\n${output}\n`);

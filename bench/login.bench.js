@@ -57,7 +57,8 @@ async function main() {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${app.getHttpServer().address().port}`;
   const postmasterPid = embedded ? Number((await readFile(join(embedded.dataDir, 'postmaster.pid'), 'utf8')).split('\n')[0]) : undefined;
-  const cpuSeconds = async () => process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 + (await postgresCpuSeconds(postmasterPid));
+  const cpuSeconds = async () =>
+    process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6 + (await postgresCpuSeconds(postmasterPid));
 
   try {
     const username = `bench_${randomBytes(4).toString('hex')}`;

@@ -46,15 +46,23 @@ async function main(): Promise<void> {
     const url = new URL(serverUrl);
     url.pathname = `/${dbName}`;
     const databaseUrl = url.toString();
-    await runMigrationsLocked(databaseOptions({ databaseUrl, replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 600_000 }, APP_SCHEMA));
+    await runMigrationsLocked(
+      databaseOptions({ databaseUrl, replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 600_000 }, APP_SCHEMA),
+    );
 
     const db = new pg.Client({ connectionString: databaseUrl });
     db.on('error', () => undefined);
     await db.connect();
     const seeded = performance.now();
     await seed(db);
-    log(`# metrics collector benchmark (node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
-    log(`(seeded ${STREAMS} streams, ${USERS} users, ${STREAMS} ended + ${Math.round(STREAMS / 100)} open sessions in ${((performance.now() - seeded) / 1000).toFixed(1)} s)`);
+    log(
+      `# metrics collector benchmark (node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')})`,
+    );
+    log(
+      `(seeded ${STREAMS} streams, ${USERS} users, ${STREAMS} ended + ${Math.round(STREAMS / 100)} open sessions in ${((performance.now() - seeded) / 1000).toFixed(1)} s)`,
+    );
 
     const tables = ['users', 'streams', 'publish_sessions', 'refresh_tokens', 'rate_limits', 'migrations'];
     const stats = await timeQuery(db, DATABASE_STATS_SQL, [tables]);
@@ -62,9 +70,15 @@ async function main(): Promise<void> {
     log(`\n## Collector queries, client-timed over one connection (${QUERY_RUNS} runs each)`);
     log('| query | p50 ms | p99 ms | max ms |');
     log('|---|---|---|---|');
-    log(`| database stats (pg_stat_activity, sizes, WAL position) | ${stats.p50.toFixed(2)} | ${stats.p99.toFixed(2)} | ${stats.max.toFixed(2)} |`);
-    log(`| platform counts (streams by status, open sessions, accounts) | ${counts.p50.toFixed(2)} | ${counts.p99.toFixed(2)} | ${counts.max.toFixed(2)} |`);
-    const plan = (await db.query(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) ${PLATFORM_COUNTS_SQL}`)).rows.map((r) => r['QUERY PLAN']);
+    log(
+      `| database stats (pg_stat_activity, sizes, WAL position) | ${stats.p50.toFixed(2)} | ${stats.p99.toFixed(2)} | ${stats.max.toFixed(2)} |`,
+    );
+    log(
+      `| platform counts (streams by status, open sessions, accounts) | ${counts.p50.toFixed(2)} | ${counts.p99.toFixed(2)} | ${counts.max.toFixed(2)} |`,
+    );
+    const plan = (
+      await db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) ${PLATFORM_COUNTS_SQL}`)
+    ).rows.map((r) => r['QUERY PLAN']);
     log(`\nplan of the platform counts:\n    ${plan.join('\n    ')}`);
     await db.end();
 
@@ -84,7 +98,13 @@ async function main(): Promise<void> {
     const metricsUrl = `http://127.0.0.1:${port}/metrics`;
     const deadline = Date.now() + 30_000;
     // Up, and the first collection done.
-    while (!(await fetch(metricsUrl).then((r) => r.text()).catch(() => '')).includes('streamly_db_collector_up{source="platform"} 1')) {
+    while (
+      !(
+        await fetch(metricsUrl)
+          .then((r) => r.text())
+          .catch(() => '')
+      ).includes('streamly_db_collector_up{source="platform"} 1')
+    ) {
       if (Date.now() > deadline) throw new Error('the app did not report a collection within 30 s');
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -96,11 +116,18 @@ async function main(): Promise<void> {
       if (i >= 20) scrapes.push(performance.now() - started);
     }
     const scrape = percentiles(scrapes);
-    const reported = (source: string) => Number(new RegExp(`^streamly_db_collector_duration_seconds\\{source="${source}"\\} (\\S+)$`, 'm').exec(text)?.[1]) * 1000;
+    const reported = (source: string) =>
+      Number(new RegExp(`^streamly_db_collector_duration_seconds\\{source="${source}"\\} (\\S+)$`, 'm').exec(text)?.[1]) * 1000;
     log(`\n## The app (NODE_ENV=production) at ${STREAMS} streams`);
-    log(`GET /metrics, one at a time, ${SCRAPES} scrapes: p50 ${scrape.p50.toFixed(2)} ms, p99 ${scrape.p99.toFixed(2)} ms, max ${scrape.max.toFixed(2)} ms, ${Buffer.byteLength(text)} bytes`);
-    log(`collector round as the app reports it (streamly_db_collector_duration_seconds): database ${reported('database').toFixed(1)} ms, platform ${reported('platform').toFixed(1)} ms`);
-    log(`live streams reported: ${/^streamly_live_streams (\S+)$/m.exec(text)?.[1]}, accounts: ${/^streamly_accounts (\S+)$/m.exec(text)?.[1]}`);
+    log(
+      `GET /metrics, one at a time, ${SCRAPES} scrapes: p50 ${scrape.p50.toFixed(2)} ms, p99 ${scrape.p99.toFixed(2)} ms, max ${scrape.max.toFixed(2)} ms, ${Buffer.byteLength(text)} bytes`,
+    );
+    log(
+      `collector round as the app reports it (streamly_db_collector_duration_seconds): database ${reported('database').toFixed(1)} ms, platform ${reported('platform').toFixed(1)} ms`,
+    );
+    log(
+      `live streams reported: ${/^streamly_live_streams (\S+)$/m.exec(text)?.[1]}, accounts: ${/^streamly_accounts (\S+)$/m.exec(text)?.[1]}`,
+    );
   } finally {
     for (const child of children) {
       const gone = new Promise((done) => child.once('exit', done));
@@ -116,7 +143,10 @@ async function main(): Promise<void> {
 
 /** Users, streams in every status, and a publish history: one ended session per stream, one open one per live stream. */
 async function seed(db: pg.Client): Promise<void> {
-  await db.query(`INSERT INTO users (username, email, password) SELECT 'bench_' || i, 'bench_' || i || '@example.test', 'x' FROM generate_series(1, $1::int) i`, [USERS]);
+  await db.query(
+    `INSERT INTO users (username, email, password) SELECT 'bench_' || i, 'bench_' || i || '@example.test', 'x' FROM generate_series(1, $1::int) i`,
+    [USERS],
+  );
   await db.query(
     `WITH u AS (SELECT array_agg(id) AS ids FROM users)
      INSERT INTO streams (user_id, stream_key, status, expires_at)

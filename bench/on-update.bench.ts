@@ -58,12 +58,16 @@ async function main(): Promise<void> {
     const url = new URL(serverUrl);
     url.pathname = `/${dbName}`;
     const databaseUrl = url.toString();
-    await runMigrationsLocked(databaseOptions({ databaseUrl, replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 600_000 }, APP_SCHEMA));
+    await runMigrationsLocked(
+      databaseOptions({ databaseUrl, replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 600_000 }, APP_SCHEMA),
+    );
 
     const db = new pg.Client({ connectionString: databaseUrl });
     db.on('error', () => undefined);
     await db.connect();
-    await db.query(`INSERT INTO users (username, email, password) SELECT 'bench_' || i, 'bench_' || i || '@example.test', 'x' FROM generate_series(1, 2000) i`);
+    await db.query(
+      `INSERT INTO users (username, email, password) SELECT 'bench_' || i, 'bench_' || i || '@example.test', 'x' FROM generate_series(1, 2000) i`,
+    );
     await db.query(
       `WITH u AS (SELECT array_agg(id) AS ids FROM users)
        INSERT INTO streams (user_id, stream_key, expires_at)
@@ -109,7 +113,8 @@ async function main(): Promise<void> {
       );
     }
     await db.query('VACUUM ANALYZE publish_sessions, streams, stream_live_periods');
-    const open = async () => (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM publish_sessions WHERE ended_at IS NULL`)).rows[0].n;
+    const open = async () =>
+      (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM publish_sessions WHERE ended_at IS NULL`)).rows[0].n;
     log(`(opened ${await open()} sessions through on_publish in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
 
     const keysFile = join(dir, 'keys.txt');
@@ -119,7 +124,11 @@ async function main(): Promise<void> {
     await writeFile(join(dir, 'lookup.lua'), LOOKUP_LUA);
     const wrk = (script: string, seconds: number) => runWrk(app, CONNECTIONS, seconds, join(dir, script), env);
 
-    log(`# on_update benchmark  (node ${process.version}, ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+    log(
+      `# on_update benchmark  (node ${process.version}, ${cpus().length} CPUs, load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')})`,
+    );
     await wrk('update.lua', 3); // warm-up: JIT, pools, prepared statements
     await wrk('lookup.lua', 3);
     const updates: WrkResult[] = [];
@@ -135,7 +144,9 @@ async function main(): Promise<void> {
     const rps = (r: WrkResult) => r.requests / (r.duration_us / 1e6);
     const row = (name: string, runs: WrkResult[]) =>
       `| ${name} | ${(runs.reduce((a, r) => a + rps(r), 0) / runs.length).toFixed(0)} | ${(runs.reduce((a, r) => a + r.p50_us, 0) / runs.length / 1000).toFixed(2)} | ${(Math.max(...runs.map((r) => r.p99_us)) / 1000).toFixed(2)} | ${runs.reduce((a, r) => a + r.non2xx + r.socket_errors, 0)} | ${runs.map((r) => rps(r).toFixed(0)).join(', ')} |`;
-    log(`\n## ${SESSIONS} open sessions, one instance (DB_POOL_MAX ${POOL}), ${CONNECTIONS} connections, random clients, ${ROUNDS} x ${SECONDS} s, alternating`);
+    log(
+      `\n## ${SESSIONS} open sessions, one instance (DB_POOL_MAX ${POOL}), ${CONNECTIONS} connections, random clients, ${ROUNDS} x ${SECONDS} s, alternating`,
+    );
     log(`| route | req/s (mean) | p50 ms | p99 ms (worst run) | non-2xx/errors | runs req/s |`);
     log(`|---|---|---|---|---|---|`);
     log(row('POST on_update (form)', updates));
@@ -201,7 +212,7 @@ function start(args: string[], env: NodeJS.ProcessEnv): void {
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
   children.add(child);
   let output = '';
-  child.stderr!.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
+  child.stderr.on('data', (chunk: Buffer) => (output = (output + chunk.toString()).slice(-4000)));
   child.once('exit', (code, signal) => {
     children.delete(child);
     if (code !== 0 && signal !== 'SIGTERM') process.stderr.write(`app exited (${code ?? signal}):\n${output}\n`);

@@ -37,7 +37,10 @@ async function waitUntilUp(url) {
 
 async function start(name, args, env) {
   const port = await freePort();
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, args, {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   children.add(child);
   await waitUntilUp(`http://127.0.0.1:${port}/health/live`);
   return { name, url: `http://127.0.0.1:${port}/health/live`, stop: () => child.kill('SIGKILL') };
@@ -82,7 +85,9 @@ async function main() {
   console.log(`GET /health/live, wrk -t2 -c32 -d${SECONDS}s, ${ROUNDS} rounds`);
   for (const [name, runs] of results) {
     const rps = mean(runs.map((r) => r.rps));
-    console.log(`${name.padEnd(24)} ${rps.toFixed(0).padStart(7)} req/s  p99 ${mean(runs.map((r) => r.p99ms)).toFixed(2)} ms  ratio to floor ${(rps / floor).toFixed(2)}`);
+    console.log(
+      `${name.padEnd(24)} ${rps.toFixed(0).padStart(7)} req/s  p99 ${mean(runs.map((r) => r.p99ms)).toFixed(2)} ms  ratio to floor ${(rps / floor).toFixed(2)}`,
+    );
   }
   for (const server of servers) server.stop();
 }

@@ -25,7 +25,14 @@ const out = mkdtempSync(join(tmpdir(), 'streamly-client-'));
 try {
   // The document /docs-json serves, built without a database (Nest's preview mode).
   node(['--no-warnings', 'dist/src/openapi.cli.js', join(out, 'openapi.json')]);
-  node(['node_modules/openapi-typescript/bin/cli.js', join(out, 'openapi.json'), '--output', join(out, 'schema.ts'), '--silent']);
+  node([
+    'node_modules/openapi-typescript/bin/cli.js',
+    join(out, 'openapi.json'),
+    '--output',
+    join(out, 'schema.ts'),
+    '--silent',
+    '--default-non-nullable=false',
+  ]);
 
   if (mode === 'generate') {
     for (const file of FILES) copyFileSync(join(out, file.name), file.committed);

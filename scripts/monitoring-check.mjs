@@ -20,7 +20,8 @@ try {
   promtool('test', 'rules', 'alerts.test.yml');
   promtool('check', 'config', 'prometheus.example.yml');
 } catch (error) {
-  if (error.code === 'ENOENT') console.error('promtool not found: install Debian/Ubuntu package `prometheus` (or Prometheus from prometheus.io)');
+  if (error.code === 'ENOENT')
+    console.error('promtool not found: install Debian/Ubuntu package `prometheus` (or Prometheus from prometheus.io)');
   process.exit(1);
 }
 

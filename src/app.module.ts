@@ -2,7 +2,7 @@ import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { APP_SCHEMA } from './app.schema.js';
 import { AuthModule } from './auth/auth.module.js';
-import { DatabaseExceptionFilter } from './common/database-exception.filter.js';
+import { CatchAllFilter } from './common/catch-all.filter.js';
 import { AccessTokenModule } from './common/jwt.module.js';
 import { RejectNulPipe } from './common/reject-nul.pipe.js';
 import type { ResolvedConfig } from './config/app-config.js';
@@ -48,7 +48,7 @@ export class AppModule {
             transform: true,
           }),
         },
-        { provide: APP_FILTER, useClass: DatabaseExceptionFilter },
+        { provide: APP_FILTER, useClass: CatchAllFilter },
       ],
     };
   }

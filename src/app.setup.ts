@@ -47,7 +47,8 @@ export function createFastifyAdapter(config: ResolvedConfig): FastifyAdapter {
   // nothing is cacheable but the public docs, and nothing at all that a request with
   // credentials gets. onSend runs after the handler, so no route can opt out by accident.
   fastify.addHook('onSend', (request, reply, payload, done) => {
-    if (request.headers.authorization !== undefined || !request.routeOptions.url?.startsWith('/docs')) reply.header('Cache-Control', 'no-store');
+    if (request.headers.authorization !== undefined || !request.routeOptions.url?.startsWith('/docs'))
+      reply.header('Cache-Control', 'no-store');
     done(null, payload);
   });
   // The words of every route, so a log line for an unmatched path keeps those and redacts the rest.

@@ -17,20 +17,25 @@ async function main(): Promise<void> {
   // Configuration first (it starts nothing), then JSON logs from the first line on.
   const parsed = loadConfig();
   installLogger({ logLevel: parsed.logLevel, nodeEnv: parsed.nodeEnv });
-  let app: NestFastifyApplication | undefined;
-  let embedded: EmbeddedDatabase | undefined;
+  // Filled in as startup proceeds; the shutdown handler reads whatever exists by then.
+  const started: { app?: NestFastifyApplication; embedded?: EmbeddedDatabase } = {};
   // Signals are handled from here on, so a Ctrl-C during startup still stops the embedded
   // database (one still starting is stopped by its own exit hook when we exit).
-  installShutdown(() => app, () => embedded, parsed.shutdownDrainMs);
+  installShutdown(
+    () => started.app,
+    () => started.embedded,
+    parsed.shutdownDrainMs,
+  );
   const resolved = await resolveConfig(parsed);
   const { config } = resolved;
-  embedded = resolved.embedded;
+  started.embedded = resolved.embedded;
 
   // Nest's Logger already writes through pino (installLogger), so nothing needs buffering:
   // database retry warnings during startup appear as they happen.
-  app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(config), {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(config), {
     abortOnError: false, // let main() log one clear line and exit 1
   });
+  started.app = app;
   app.useLogger(app.get(PinoNestLogger));
   configureApp(app, config);
   await app.listen({ port: config.port, host: config.host });
@@ -43,7 +48,11 @@ async function main(): Promise<void> {
  * in-flight requests finish, closes the pool, stops the embedded database and
  * exits 0. A second signal forces exit.
  */
-function installShutdown(getApp: () => NestFastifyApplication | undefined, getEmbedded: () => EmbeddedDatabase | undefined, drainMs: number) {
+function installShutdown(
+  getApp: () => NestFastifyApplication | undefined,
+  getEmbedded: () => EmbeddedDatabase | undefined,
+  drainMs: number,
+) {
   let stopping = false;
   const shutdown = async (signal: NodeJS.Signals) => {
     if (stopping) {

@@ -20,7 +20,8 @@ async function main(): Promise<void> {
   installLogger(config);
   const logger = new Logger('Migrations');
   if (!config.databaseUrl) throw new Error('DATABASE_URL is required to run migrations');
-  if (config.dbPgBouncer) throw new Error('DB_PGBOUNCER=true: migrations need DATABASE_URL to reach PostgreSQL directly (session advisory lock)');
+  if (config.dbPgBouncer)
+    throw new Error('DB_PGBOUNCER=true: migrations need DATABASE_URL to reach PostgreSQL directly (session advisory lock)');
   const target = describeDatabaseUrl(config.databaseUrl);
   const applied = await connectWithRetry(target, () =>
     runMigrationsLocked(databaseOptions({ ...config, databaseUrl: config.databaseUrl!, replicaUrls: [] }, APP_SCHEMA), logger),

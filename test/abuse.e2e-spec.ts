@@ -1,8 +1,10 @@
+import { expect } from '@jest/globals';
 import { getStorageToken } from '@nestjs/throttler';
 import type { PostgresThrottlerStorage } from '../src/auth/postgres-throttler.storage.js';
 import { query } from './helpers/database.js';
 import { baseUrl, startTestApp, type TestApp } from './helpers/app.js';
 import { bearer, expectNestError, login, PASSWORD, signUp, uniqueName } from './helpers/accounts.js';
+import { bodyOf, type ErrorBody } from './helpers/bodies.js';
 
 const LOGIN = '/api/v1/auth/login';
 const SIGN_UP = '/api/v1/users';
@@ -47,7 +49,10 @@ describe('abuse: login and sign-up rate limit (shared in PostgreSQL)', () => {
     for (let i = 0; i < 3; i++) await attempt(a);
     await a.http().post(LOGIN).send({ login: user.username, password: PASSWORD }).expect(429);
     // Move the block and the window into the past, as a minute passing would.
-    await query(a.config.databaseUrl, `UPDATE rate_limits SET blocked_until = now() - interval '1 second', expires_at = now() - interval '1 second'`);
+    await query(
+      a.config.databaseUrl,
+      `UPDATE rate_limits SET blocked_until = now() - interval '1 second', expires_at = now() - interval '1 second'`,
+    );
     await a.http().post(LOGIN).send({ login: user.username, password: PASSWORD }).expect(200);
   });
 
@@ -56,7 +61,11 @@ describe('abuse: login and sign-up rate limit (shared in PostgreSQL)', () => {
     await a.http().post(SIGN_UP).send({ username: 'x' }).expect(400);
     await signUp(a);
     const username = uniqueName();
-    const res = await a.http().post(SIGN_UP).send({ username, email: `${username}@example.com`, password: PASSWORD }).expect(429);
+    const res = await a
+      .http()
+      .post(SIGN_UP)
+      .send({ username, email: `${username}@example.com`, password: PASSWORD })
+      .expect(429);
     expect(res.headers['retry-after']).toBeDefined();
     const { rows } = await query(a.config.databaseUrl, 'SELECT 1 FROM users WHERE username = $1', [username]);
     expect(rows).toHaveLength(0);
@@ -168,7 +177,7 @@ describe('abuse: bodies, encodings and URLs', () => {
       headers: { 'Content-Type': 'application/json' },
       body,
       duplex: 'half',
-    } as RequestInit);
+    });
     expect(res.status).toBe(413);
     expectNestError(await res.json(), 413);
   });
@@ -189,7 +198,7 @@ describe('abuse: bodies, encodings and URLs', () => {
   ])('400 in Nest shape for malformed JSON: %s', async (_case, raw) => {
     const res = await json('post', LOGIN, raw).expect(400);
     expectNestError(res.body, 400);
-    expect(res.body.error).toBe('Bad Request');
+    expect(bodyOf<ErrorBody>(res).error).toBe('Bad Request');
   });
 
   it.each([['[]'], ['"text"'], ['42'], ['null'], ['true'], ['[{"login": "a", "password": "b"}]']])(
@@ -237,7 +246,11 @@ describe('abuse: bodies, encodings and URLs', () => {
   });
 
   it('invalid UTF-8 in a JSON body is a 400, not a 500', async () => {
-    const raw = Buffer.concat([Buffer.from('{"username":"ab'), Buffer.from([0xff, 0xfe, 0xc3]), Buffer.from('","email":"a@b.co","password":"12345678"}')]);
+    const raw = Buffer.concat([
+      Buffer.from('{"username":"ab'),
+      Buffer.from([0xff, 0xfe, 0xc3]),
+      Buffer.from('","email":"a@b.co","password":"12345678"}'),
+    ]);
     const res = await fetch(`${baseUrl(t.app)}${SIGN_UP}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: raw });
     expect(res.status).toBe(400);
     expectNestError(await res.json(), 400);
@@ -270,7 +283,11 @@ describe('abuse: bodies, encodings and URLs', () => {
     ];
     for (const [method, path, authenticated] of routes) {
       for (const body of junk) {
-        const res = await t.http()[method](path).set(authenticated ? bearer(accessToken) : {}).send(body as object);
+        const res = await t
+          .http()
+          [method](path)
+          .set(authenticated ? bearer(accessToken) : {})
+          .send(body as object);
         // Names the request in the failure message.
         expect({ method, path, body, serverError: res.status >= 500 }).toEqual({ method, path, body, serverError: false });
         if (res.status >= 400) expectNestError(res.body, res.status);

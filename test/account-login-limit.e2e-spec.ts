@@ -59,7 +59,7 @@ describe('per-account login limit (failed logins per account name, across addres
       for (let i = 0; i < LIMIT + 2; i++) statuses.push((await attempt(i % 2 ? a : b, login)).status);
       return statuses;
     };
-    const expected = [...Array(LIMIT).fill(401), 429, 429];
+    const expected = [...Array<number>(LIMIT).fill(401), 429, 429];
     expect(await statusesFor(victim.username)).toEqual(expected);
     expect(await statusesFor(uniqueName('nobody'))).toEqual(expected);
     expect(await statusesFor('nobody@example.invalid')).toEqual(expected);

@@ -27,7 +27,13 @@ describe('accounts: OpenAPI description', () => {
     const schemas = document.components?.schemas as Record<string, { properties: Record<string, unknown> }>;
     expect(Object.keys(schemas.UserResponse.properties).sort()).toEqual(['createdAt', 'email', 'firstName', 'id', 'lastName', 'username']);
     expect(Object.keys(schemas.PublicUserResponse.properties).sort()).toEqual(['createdAt', 'firstName', 'id', 'lastName', 'username']);
-    expect(Object.keys(schemas.SessionResponse.properties).sort()).toEqual(['accessToken', 'expiresIn', 'refreshToken', 'tokenType', 'user']);
+    expect(Object.keys(schemas.SessionResponse.properties).sort()).toEqual([
+      'accessToken',
+      'expiresIn',
+      'refreshToken',
+      'tokenType',
+      'user',
+    ]);
     expect(Object.keys(schemas.CreateUserDto.properties).sort()).toEqual(['email', 'firstName', 'lastName', 'password', 'username']);
   });
 
@@ -38,7 +44,9 @@ describe('accounts: OpenAPI description', () => {
     expect(schemas.StreamDto.properties.id.type).toBe('integer');
     expect(schemas.StreamDto.properties.userId.type).toBe('integer');
     expect(schemas.KeyLookupDto.properties.streamId.type).toBe('integer');
-    const parameter = document.paths['/api/v1/streams/{id}'].get?.parameters?.find((p) => 'name' in p && p.name === 'id') as { schema?: { type?: string } };
+    const parameter = document.paths['/api/v1/streams/{id}'].get?.parameters?.find((p) => 'name' in p && p.name === 'id') as {
+      schema?: { type?: string };
+    };
     expect(parameter.schema?.type).toBe('integer');
   });
 });

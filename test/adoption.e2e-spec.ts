@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import bcrypt from 'bcrypt';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -8,6 +9,7 @@ import { startApiProcess } from './helpers/api-process.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { createDatabase, query } from './helpers/database.js';
 import { describeWithTools, findTool } from './helpers/tools.js';
+import { bodyOf, type ErrorBody, type StreamPageBody, type UserBody } from './helpers/bodies.js';
 
 const run = promisify(execFile);
 const ORIGINAL_SQL_FILE = join(import.meta.dirname, 'fixtures', 'original-schema.sql');
@@ -82,19 +84,22 @@ describeWithTools('adopting a database made by the original DDL, rows and all', 
 
   it('a mixed-case email still logs in, and still collides with its lower-case form', async () => {
     expect((await login(t, 'php.user@example.com', PASSWORD)).user.email).toBe('PHP.User@Example.COM');
-    const res = await t.http().post('/api/v1/users').send({ username: 'someone_new', email: 'php.user@example.com', password: 'a new password' });
+    const res = await t
+      .http()
+      .post('/api/v1/users')
+      .send({ username: 'someone_new', email: 'php.user@example.com', password: 'a new password' });
     expect(res.status).toBe(409);
   });
 
   it('lists the legacy streams to their owner: odd and NULL statuses as disabled, no created_at last; the orphan to nobody', async () => {
     const owner = await login(t, 'php_user', PASSWORD);
     const res = await t.http().get('/api/v1/streams?limit=2').set(bearer(owner.accessToken)).expect(200);
-    const all = [...res.body.items];
-    let cursor = res.body.nextCursor;
+    const all = [...bodyOf<StreamPageBody>(res).items];
+    let cursor = bodyOf<StreamPageBody>(res).nextCursor;
     while (cursor) {
       const page = await t.http().get(`/api/v1/streams?limit=2&cursor=${cursor}`).set(bearer(owner.accessToken)).expect(200);
-      all.push(...page.body.items);
-      cursor = page.body.nextCursor;
+      all.push(...bodyOf<StreamPageBody>(page).items);
+      cursor = bodyOf<StreamPageBody>(page).nextCursor;
     }
     // Newest first (a tie on created_at broken by id), rows without created_at last.
     expect(all.map((s) => s.streamKey)).toEqual([
@@ -110,7 +115,11 @@ describeWithTools('adopting a database made by the original DDL, rows and all', 
     expect(all.find((s) => s.streamKey === 'null-status-key')).toMatchObject({ status: 'disabled' });
     expect(all.some((s) => s.streamKey === 'orphan_key')).toBe(false);
     const disabled = await t.http().get('/api/v1/streams?status=disabled').set(bearer(owner.accessToken)).expect(200);
-    expect(disabled.body.items.map((s: { streamKey: string }) => s.streamKey).sort()).toEqual(['banned-key', 'null-status-key']);
+    expect(
+      bodyOf<StreamPageBody>(disabled)
+        .items.map((s: { streamKey: string }) => s.streamKey)
+        .sort(),
+    ).toEqual(['banned-key', 'null-status-key']);
   });
 
   it('looks up legacy keys of any format; refuses odd statuses and orphans', async () => {
@@ -118,10 +127,14 @@ describeWithTools('adopting a database made by the original DDL, rows and all', 
       const res = await t.http().get(`/api/v1/ingest/keys/${key}`).set(ingest()).expect(200);
       expect(res.body).toMatchObject({ userId: 1, username: 'php_user', status: 'active', streamId: expect.any(Number) });
     }
-    expect((await t.http().get('/api/v1/ingest/keys/banned-key').set(ingest()).expect(403)).body.reason).toBe('disabled');
-    expect((await t.http().get('/api/v1/ingest/keys/null-status-key').set(ingest()).expect(403)).body.reason).toBe('disabled');
+    expect(bodyOf<ErrorBody>(await t.http().get('/api/v1/ingest/keys/banned-key').set(ingest()).expect(403)).reason).toBe('disabled');
+    expect(bodyOf<ErrorBody>(await t.http().get('/api/v1/ingest/keys/null-status-key').set(ingest()).expect(403)).reason).toBe('disabled');
     await t.http().get('/api/v1/ingest/keys/orphan_key').set(ingest()).expect(404);
-    await t.http().get(`/api/v1/ingest/keys/${'k'.repeat(256)}`).set(ingest()).expect(404);
+    await t
+      .http()
+      .get(`/api/v1/ingest/keys/${'k'.repeat(256)}`)
+      .set(ingest())
+      .expect(404);
     await t.http().get('/api/v1/ingest/keys/with%01control').set(ingest()).expect(404);
   });
 
@@ -129,7 +142,11 @@ describeWithTools('adopting a database made by the original DDL, rows and all', 
     const key = 'live_0123456789abcdef0123456789abcdef';
     const form = (call: string) => `call=${call}&app=live&name=${key}&clientid=77&addr=10.0.0.9`;
     const hook = (path: string, call: string) =>
-      t.http().post(`/api/v1/ingest/nginx/${path}?secret=${encodeURIComponent(t.config.ingestSecret)}`).type('form').send(form(call));
+      t
+        .http()
+        .post(`/api/v1/ingest/nginx/${path}?secret=${encodeURIComponent(t.config.ingestSecret)}`)
+        .type('form')
+        .send(form(call));
     await hook('on_publish', 'publish').expect(200);
     expect((await query(db.url, 'SELECT status FROM streams WHERE stream_key = $1', [key])).rows[0].status).toBe('live');
     await hook('on_publish_done', 'publish_done').expect(200);
@@ -141,20 +158,34 @@ describeWithTools('adopting a database made by the original DDL, rows and all', 
       [key],
     );
     expect(rows).toEqual([{ status: 'live', window: 60, waiting: true }]);
-    await t.http().post(`/api/v1/ingest/nginx/on_publish?secret=${encodeURIComponent(t.config.ingestSecret)}`).type('form').send('call=publish&app=live&name=orphan_key&clientid=78').expect(403);
+    await t
+      .http()
+      .post(`/api/v1/ingest/nginx/on_publish?secret=${encodeURIComponent(t.config.ingestSecret)}`)
+      .type('form')
+      .send('call=publish&app=live&name=orphan_key&clientid=78')
+      .expect(403);
   });
 
   it('new accounts and streams take the next integer ids; rows nobody touched are unchanged; older INSERTs still work', async () => {
-    const res = await t.http().post('/api/v1/users').send({ username: 'brand_new', email: 'brand@example.com', password: 'a new password' }).expect(201);
+    const res = await t
+      .http()
+      .post('/api/v1/users')
+      .send({ username: 'brand_new', email: 'brand@example.com', password: 'a new password' })
+      .expect(201);
     // The SERIAL sequences go on from the legacy rows (a refused sign-up above used up one value).
-    expect(res.body.id).toBeGreaterThan(3);
+    expect(bodyOf<UserBody>(res).id).toBeGreaterThan(3);
     const session = await login(t, 'brand_new', 'a new password');
     const stream = await t.http().post('/api/v1/streams').set(bearer(session.accessToken)).send({}).expect(201);
-    expect(stream.body).toMatchObject({ id: 7, userId: res.body.id });
+    expect(stream.body).toMatchObject({ id: 7, userId: bodyOf<UserBody>(res).id });
     // Unchanged but for the columns later migrations added, with their defaults.
-    expect((await untouched()).rows).toEqual(before.map((row) => ({ ...(row as object), reconnect_window_seconds: 60, max_continuous_seconds: 43_200 })));
+    expect((await untouched()).rows).toEqual(
+      before.map((row) => ({ ...(row as object), reconnect_window_seconds: 60, max_continuous_seconds: 43_200 })),
+    );
     await query(db.url, `INSERT INTO users (username, email, password) VALUES ('later_service', 'later@example.com', 'x')`);
-    await query(db.url, `INSERT INTO streams (user_id, stream_key, expires_at) SELECT id, 'later_key', now() + interval '1 day' FROM users WHERE username = 'later_service'`);
+    await query(
+      db.url,
+      `INSERT INTO streams (user_id, stream_key, expires_at) SELECT id, 'later_key', now() + interval '1 day' FROM users WHERE username = 'later_service'`,
+    );
     await t.http().get('/api/v1/ingest/keys/later_key').set(ingest()).expect(200);
   });
 });
@@ -176,7 +207,9 @@ describeWithTools('a database that breaks a later migration’s rule is left as 
       expect(output).toContain(`'Carol@Example.com' and 'carol@example.com'`);
       expect(output).toContain('unique ignoring case');
       // The failing migration was rolled back: the original index, all rows.
-      expect((await query(db.url, `SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_users_username'`)).rows[0].indexdef).not.toContain('lower');
+      expect(
+        (await query(db.url, `SELECT indexdef FROM pg_indexes WHERE indexname = 'idx_users_username'`)).rows[0].indexdef,
+      ).not.toContain('lower');
       expect((await query(db.url, 'SELECT count(*)::int AS n FROM users')).rows[0].n).toBe(4);
 
       await query(db.url, `UPDATE users SET username = 'bob_2' WHERE username = 'bob'`);
@@ -201,9 +234,9 @@ describeWithTools('a database that breaks a later migration’s rule is left as 
       const output = failed.output.join('\n');
       expect(output).toContain('not the original Streamly schema');
       expect(output).toContain('column users.id is uuid');
-      expect((await query(db.url, `SELECT data_type FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'id'`)).rows).toEqual([
-        { data_type: 'uuid' },
-      ]);
+      expect(
+        (await query(db.url, `SELECT data_type FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'id'`)).rows,
+      ).toEqual([{ data_type: 'uuid' }]);
     } finally {
       await db.drop();
     }

@@ -15,9 +15,11 @@ import {
   signUp,
   USER_KEYS,
 } from './helpers/accounts.js';
+import { bodyOf, type SessionBody } from './helpers/bodies.js';
 
 const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
-const decode = (part: string) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+const decode = (part: string) =>
+  JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as { exp: number; iat: number; [claim: string]: unknown };
 
 describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
   let t: TestApp;
@@ -33,22 +35,26 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
       const user = await signUp(t, { firstName: 'Ada' });
       for (const name of [user.username, user.username.toUpperCase(), user.email, user.email.toUpperCase()]) {
         const res = await t.http().post('/api/v1/auth/login').send({ login: name, password: PASSWORD }).expect(200);
-        expect(Object.keys(res.body).sort()).toEqual(SESSION_KEYS);
-        expect(Object.keys(res.body.user).sort()).toEqual(USER_KEYS);
+        expect(Object.keys(res.body as object).sort()).toEqual(SESSION_KEYS);
+        expect(Object.keys(bodyOf<SessionBody>(res).user).sort()).toEqual(USER_KEYS);
         expect(res.body).toMatchObject({
           tokenType: 'Bearer',
           expiresIn: 900,
           user: { id: user.id, username: user.username, email: user.email, firstName: 'Ada', lastName: null },
         });
         expect(secretKeysIn(res.body)).toEqual([]);
-        await t.http().get('/api/v1/users/me').set(bearer(res.body.accessToken)).expect(200);
+        await t
+          .http()
+          .get('/api/v1/users/me')
+          .set(bearer(bodyOf<SessionBody>(res).accessToken))
+          .expect(200);
       }
     });
 
     it('the access token is an HS256 JWT with sub, typ, iss, aud and exp; the refresh token is opaque and stored hashed', async () => {
       const user = await signUp(t);
       const session = await login(t, user.username);
-      const [header, payload] = session.accessToken.split('.').map((part, i) => (i < 2 ? decode(part) : part));
+      const [header, payload] = session.accessToken.split('.').slice(0, 2).map(decode);
       expect(header).toMatchObject({ alg: 'HS256' });
       expect(payload).toMatchObject({ sub: String(user.id), typ: 'access', iss: 'streamly', aud: 'streamly-api' });
       expect(payload.exp - payload.iat).toBe(900);
@@ -58,7 +64,7 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
       expect(rows).toHaveLength(1);
       expect(rows[0].token_hash).toBe(sha256(session.refreshToken));
       expect(JSON.stringify(rows)).not.toContain(session.refreshToken);
-      const lifetime = (rows[0].expires_at.getTime() - rows[0].created_at.getTime()) / 1000;
+      const lifetime = ((rows[0].expires_at as Date).getTime() - (rows[0].created_at as Date).getTime()) / 1000;
       expect(Math.round(lifetime)).toBe(2_592_000);
     });
 
@@ -86,7 +92,11 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
       ['password of 73 bytes', { password: 'é'.repeat(36) + 'a' }],
       ['an unknown field', { remember: true }],
     ])('400 for %s', async (_case, change) => {
-      const res = await t.http().post('/api/v1/auth/login').send({ login: 'someone', password: PASSWORD, ...change }).expect(400);
+      const res = await t
+        .http()
+        .post('/api/v1/auth/login')
+        .send({ login: 'someone', password: PASSWORD, ...change })
+        .expect(400);
       expectNestError(res.body, 400);
     });
   });
@@ -96,12 +106,16 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
       const user = await signUp(t);
       const first = await login(t, user.username);
       const res = await t.http().post('/api/v1/auth/refresh').send({ refreshToken: first.refreshToken }).expect(200);
-      expect(Object.keys(res.body).sort()).toEqual(SESSION_KEYS);
-      expect(Object.keys(res.body.user).sort()).toEqual(USER_KEYS);
-      expect(res.body.user.id).toBe(user.id);
-      expect(res.body.refreshToken).not.toBe(first.refreshToken);
+      expect(Object.keys(res.body as object).sort()).toEqual(SESSION_KEYS);
+      expect(Object.keys(bodyOf<SessionBody>(res).user).sort()).toEqual(USER_KEYS);
+      expect(bodyOf<SessionBody>(res).user.id).toBe(user.id);
+      expect(bodyOf<SessionBody>(res).refreshToken).not.toBe(first.refreshToken);
       expect(secretKeysIn(res.body)).toEqual([]);
-      await t.http().get('/api/v1/users/me').set(bearer(res.body.accessToken)).expect(200);
+      await t
+        .http()
+        .get('/api/v1/users/me')
+        .set(bearer(bodyOf<SessionBody>(res).accessToken))
+        .expect(200);
 
       const again = await t.http().post('/api/v1/auth/refresh').send({ refreshToken: first.refreshToken }).expect(401);
       expect(again.body).toEqual({ statusCode: 401, message: 'invalid or expired refresh token', error: 'Unauthorized' });
@@ -111,8 +125,12 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
       const user = await signUp(t);
       const stolen = await login(t, user.username);
       const otherDevice = await login(t, user.username);
-      const rotated = (await t.http().post('/api/v1/auth/refresh').send({ refreshToken: stolen.refreshToken }).expect(200)).body;
-      const rotatedAgain = (await t.http().post('/api/v1/auth/refresh').send({ refreshToken: rotated.refreshToken }).expect(200)).body;
+      const rotated = bodyOf<SessionBody>(
+        await t.http().post('/api/v1/auth/refresh').send({ refreshToken: stolen.refreshToken }).expect(200),
+      );
+      const rotatedAgain = bodyOf<SessionBody>(
+        await t.http().post('/api/v1/auth/refresh').send({ refreshToken: rotated.refreshToken }).expect(200),
+      );
 
       // The thief replays the first token: refused, and the legitimate holder's current token dies with it.
       await t.http().post('/api/v1/auth/refresh').send({ refreshToken: stolen.refreshToken }).expect(401);
@@ -135,7 +153,11 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
       const session = await login(t, user.username);
       await db(`UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [sha256(session.refreshToken)]);
       await t.http().post('/api/v1/auth/refresh').send({ refreshToken: session.refreshToken }).expect(401);
-      await t.http().post('/api/v1/auth/refresh').send({ refreshToken: 'x'.repeat(43) }).expect(401);
+      await t
+        .http()
+        .post('/api/v1/auth/refresh')
+        .send({ refreshToken: 'x'.repeat(43) })
+        .expect(401);
       await t.http().post('/api/v1/auth/refresh').send({ refreshToken: session.accessToken }).expect(401);
       for (const body of [{}, { refreshToken: 42 }, { refreshToken: '' }, { refreshToken: 'x', userId: user.id }]) {
         expectNestError((await t.http().post('/api/v1/auth/refresh').send(body).expect(400)).body, 400);
@@ -177,7 +199,9 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
       await client.connect();
       try {
         await client.query('BEGIN');
-        await client.query(`UPDATE users SET password = '$2b$04$changedchangedchangedchangedchangedchangedchangedcha' WHERE id = $1`, [userId]);
+        await client.query(`UPDATE users SET password = '$2b$04$changedchangedchangedchangedchangedchangedchangedcha' WHERE id = $1`, [
+          userId,
+        ]);
         let settled = false;
         const pending = work().finally(() => (settled = true));
         await new Promise((resolve) => setTimeout(resolve, 300));
@@ -223,21 +247,31 @@ describe('accounts: sessions (real PostgreSQL, real HTTP stack)', () => {
     });
 
     it('accepts a correctly made token (control for the cases below)', async () => {
-      await t.http().get('/api/v1/users/me').set(bearer(craftJwt(accessClaims(userId), secret))).expect(200);
+      await t
+        .http()
+        .get('/api/v1/users/me')
+        .set(bearer(craftJwt(accessClaims(userId), secret)))
+        .expect(200);
     });
 
     const refused: [string, () => string][] = [
-      ['a tampered payload', () => {
-        const [header, , signature] = craftJwt(accessClaims(userId), secret).split('.');
-        const forged = Buffer.from(JSON.stringify(accessClaims('00000000-0000-4000-8000-000000000000'))).toString('base64url');
-        return `${header}.${forged}.${signature}`;
-      }],
+      [
+        'a tampered payload',
+        () => {
+          const [header, , signature] = craftJwt(accessClaims(userId), secret).split('.');
+          const forged = Buffer.from(JSON.stringify(accessClaims('00000000-0000-4000-8000-000000000000'))).toString('base64url');
+          return `${header}.${forged}.${signature}`;
+        },
+      ],
       ['a tampered signature', () => craftJwt(accessClaims(userId), secret).slice(0, -2) + 'AA'],
       ['alg "none" without a signature', () => craftJwt(accessClaims(userId), secret, { alg: 'none', typ: 'JWT' })],
-      ['alg "none" with the HS256 signature', () => {
-        const [, payload, signature] = craftJwt(accessClaims(userId), secret).split('.');
-        return `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${payload}.${signature}`;
-      }],
+      [
+        'alg "none" with the HS256 signature',
+        () => {
+          const [, payload, signature] = craftJwt(accessClaims(userId), secret).split('.');
+          return `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${payload}.${signature}`;
+        },
+      ],
       ['HS512 with the right secret (algorithm pinned)', () => craftJwt(accessClaims(userId), secret, { alg: 'HS512', typ: 'JWT' })],
       ['another secret', () => craftJwt(accessClaims(userId), 'another secret that is long enough!!')],
       ['an expired token', () => craftJwt(accessClaims(userId, { iat: 1_600_000_000, exp: 1_600_000_900 }), secret)],

@@ -7,6 +7,7 @@ import { bearer, login, signUp } from './helpers/accounts.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { createDatabase } from './helpers/database.js';
 import { describeWithTools, findTool } from './helpers/tools.js';
+import { bodyOf, type StreamBody } from './helpers/bodies.js';
 
 const run = promisify(execFile);
 
@@ -32,7 +33,9 @@ describeWithTools('pg_dump | psql round trip of a database in use', ['pg_dump', 
     const user = await signUp(original);
     const session = await login(original, user.username);
     // No reconnect window: active as soon as the publish is done.
-    const stream = (await original.http().post('/api/v1/streams').set(bearer(session.accessToken)).send({ reconnectWindowSeconds: 0 }).expect(201)).body;
+    const stream = bodyOf<StreamBody>(
+      await original.http().post('/api/v1/streams').set(bearer(session.accessToken)).send({ reconnectWindowSeconds: 0 }).expect(201),
+    );
     const hook = (t: TestApp, path: string) =>
       t
         .http()
@@ -49,7 +52,9 @@ describeWithTools('pg_dump | psql round trip of a database in use', ['pg_dump', 
 
     restored = await createDatabase('restored');
     await run(findTool('psql')!, ['-v', 'ON_ERROR_STOP=1', '-q', '-d', restored.url, '-f', dump]);
-    copy = await startTestApp({ env: { DATABASE_URL: restored.url, JWT_SECRET: original.config.jwtSecret, INGEST_SECRET: original.config.ingestSecret } });
+    copy = await startTestApp({
+      env: { DATABASE_URL: restored.url, JWT_SECRET: original.config.jwtSecret, INGEST_SECRET: original.config.ingestSecret },
+    });
 
     // Same account and password; the access and refresh tokens issued before the backup work on the copy.
     expect((await copy.http().get('/api/v1/users/me').set(bearer(session.accessToken)).expect(200)).body).toMatchObject({ id: user.id });
@@ -63,9 +68,11 @@ describeWithTools('pg_dump | psql round trip of a database in use', ['pg_dump', 
     });
     await hook(copy, 'on_update').expect(200);
     await hook(copy, 'on_publish_done').expect(200);
-    expect((await copy.http().get(`/api/v1/streams/${stream.id}`).set(bearer(session.accessToken)).expect(200)).body.status).toBe('active');
+    expect(
+      bodyOf<StreamBody>(await copy.http().get(`/api/v1/streams/${stream.id}`).set(bearer(session.accessToken)).expect(200)).status,
+    ).toBe('active');
     // New rows on the copy continue the SERIAL sequences.
-    const next = (await copy.http().post('/api/v1/streams').set(bearer(session.accessToken)).send({}).expect(201)).body;
+    const next = bodyOf<StreamBody>(await copy.http().post('/api/v1/streams').set(bearer(session.accessToken)).send({}).expect(201));
     expect(next.id).toBeGreaterThan(stream.id);
   }, 60_000);
 });

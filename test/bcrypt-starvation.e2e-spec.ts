@@ -60,7 +60,9 @@ describe('bcrypt queue: bounded (BCRYPT_MAX_QUEUE), overflow answered 503 at onc
     expect(Math.max(...refused.map((r) => r.ms))).toBeLessThan(Math.min(...served.map((r) => r.ms)));
     // A refusal is no failed login: only the checked attempts count against the name.
     const key = `login:${createHash('sha256').update(name).digest('hex')}`;
-    expect((await query(t.config.databaseUrl, 'SELECT hits FROM rate_limits WHERE key = $1', [key])).rows).toEqual([{ hits: served.length }]);
+    expect((await query(t.config.databaseUrl, 'SELECT hits FROM rate_limits WHERE key = $1', [key])).rows).toEqual([
+      { hits: served.length },
+    ]);
     // The queue drains: the service answers normally afterwards.
     expect((await timedFetch(url, json({ login: 'nobody_after', password: 'wrong password' }))).status).toBe(401);
   });
@@ -124,7 +126,11 @@ describe('200 parallel password changes from one account do not starve another c
       const during = await victimLogin();
       expect(during.status).toBe(200);
       const answers = await flood;
-      return { ms: during.ms, statuses: answers.map((r) => r.status), messages: new Set(answers.map((r) => (r.body as { message?: string }).message)) };
+      return {
+        ms: during.ms,
+        statuses: answers.map((r) => r.status),
+        messages: new Set(answers.map((r) => (r.body as { message?: string }).message)),
+      };
     };
 
     const rounds = { bcryptMs: [] as number[], controlMs: [] as number[], attackMs: [] as number[] };
@@ -153,7 +159,7 @@ describe('200 parallel password changes from one account do not starve another c
     }
 
     const [bcryptTime, control, attack] = [median(rounds.bcryptMs), median(rounds.controlMs), median(rounds.attackMs)];
-    const rounded = (values: number[]) => values.map(Math.round);
+    const rounded = (values: number[]) => values.map(Math.round).join(',');
     console.log(
       `bcrypt starvation (cost ${COST}, 1 slot), per round: bcrypt ${rounded(rounds.bcryptMs)} ms, ` +
         `login during control flood ${rounded(rounds.controlMs)} ms, during password-change flood ${rounded(rounds.attackMs)} ms; ` +

@@ -72,21 +72,53 @@ describe('configuration', () => {
   });
 
   it('abuse limits: account login limit and bcrypt queue (0 allowed), absolute session lifetime (5 s and up)', () => {
-    const config = loadConfig({ AUTH_ACCOUNT_RATE_LIMIT_PER_15_MINUTES: '0', BCRYPT_MAX_QUEUE: '0', JWT_REFRESH_ABSOLUTE_TTL_SECONDS: '5' });
+    const config = loadConfig({
+      AUTH_ACCOUNT_RATE_LIMIT_PER_15_MINUTES: '0',
+      BCRYPT_MAX_QUEUE: '0',
+      JWT_REFRESH_ABSOLUTE_TTL_SECONDS: '5',
+    });
     expect(config).toMatchObject({ authAccountRateLimitPer15Minutes: 0, bcryptMaxQueue: 0, jwtRefreshAbsoluteTtlSeconds: 5 });
-    const problems = problemsOf({ AUTH_ACCOUNT_RATE_LIMIT_PER_15_MINUTES: '-1', BCRYPT_MAX_QUEUE: 'many', JWT_REFRESH_ABSOLUTE_TTL_SECONDS: '4' });
+    const problems = problemsOf({
+      AUTH_ACCOUNT_RATE_LIMIT_PER_15_MINUTES: '-1',
+      BCRYPT_MAX_QUEUE: 'many',
+      JWT_REFRESH_ABSOLUTE_TTL_SECONDS: '4',
+    });
     expect(namesIn(problems)).toEqual(['AUTH_ACCOUNT_RATE_LIMIT_PER_15_MINUTES', 'BCRYPT_MAX_QUEUE', 'JWT_REFRESH_ABSOLUTE_TTL_SECONDS']);
   });
 
   it('takes 0 for "no limit" and "fail closed" on the live ingest settings, and names bad ones', () => {
-    const config = loadConfig({ MAX_STREAMS_PER_USER: '0', MAX_LIVE_STREAMS_PER_USER: '0', INGEST_OUTAGE_GRACE_SECONDS: '0', INGEST_SESSION_RETENTION_DAYS: '7' });
-    expect(config).toMatchObject({ maxStreamsPerUser: 0, maxLiveStreamsPerUser: 0, ingestOutageGraceSeconds: 0, ingestSessionRetentionDays: 7 });
-    const problems = problemsOf({ MAX_STREAMS_PER_USER: '-1', MAX_LIVE_STREAMS_PER_USER: 'many', INGEST_OUTAGE_GRACE_SECONDS: '1.5', INGEST_SESSION_RETENTION_DAYS: '0' });
-    expect(namesIn(problems)).toEqual(['INGEST_OUTAGE_GRACE_SECONDS', 'INGEST_SESSION_RETENTION_DAYS', 'MAX_LIVE_STREAMS_PER_USER', 'MAX_STREAMS_PER_USER']);
+    const config = loadConfig({
+      MAX_STREAMS_PER_USER: '0',
+      MAX_LIVE_STREAMS_PER_USER: '0',
+      INGEST_OUTAGE_GRACE_SECONDS: '0',
+      INGEST_SESSION_RETENTION_DAYS: '7',
+    });
+    expect(config).toMatchObject({
+      maxStreamsPerUser: 0,
+      maxLiveStreamsPerUser: 0,
+      ingestOutageGraceSeconds: 0,
+      ingestSessionRetentionDays: 7,
+    });
+    const problems = problemsOf({
+      MAX_STREAMS_PER_USER: '-1',
+      MAX_LIVE_STREAMS_PER_USER: 'many',
+      INGEST_OUTAGE_GRACE_SECONDS: '1.5',
+      INGEST_SESSION_RETENTION_DAYS: '0',
+    });
+    expect(namesIn(problems)).toEqual([
+      'INGEST_OUTAGE_GRACE_SECONDS',
+      'INGEST_SESSION_RETENTION_DAYS',
+      'MAX_LIVE_STREAMS_PER_USER',
+      'MAX_STREAMS_PER_USER',
+    ]);
   });
 
   it('parses lists and TRUST_PROXY forms', () => {
-    const config = loadConfig({ DATABASE_REPLICA_URLS: 'postgres://a/db, postgres://b/db', CORS_ORIGINS: 'https://app.example.com', TRUST_PROXY: '10.0.0.0/8,127.0.0.1' });
+    const config = loadConfig({
+      DATABASE_REPLICA_URLS: 'postgres://a/db, postgres://b/db',
+      CORS_ORIGINS: 'https://app.example.com',
+      TRUST_PROXY: '10.0.0.0/8,127.0.0.1',
+    });
     expect(config.replicaUrls).toEqual(['postgres://a/db', 'postgres://b/db']);
     expect(config.corsOrigins).toEqual(['https://app.example.com']);
     expect(config.trustProxy).toEqual(['10.0.0.0/8', '127.0.0.1']);
@@ -117,22 +149,25 @@ describe('configuration', () => {
       }
     });
 
-    it.each(['JWT_SECRET', 'INGEST_SECRET', 'WEBHOOK_SECRET'])('%s: low-entropy values stop the start, naming the variable and not the value', (name) => {
-      const weak = [
-        'a'.repeat(40),
-        'passwordpasswordpasswordpassword1',
-        'abcabcabcabcabcabcabcabcabcabcabcabc',
-        '0123456789abcdef0123456789abcdef',
-        'abcdefghijklmnopqrstuvwxyz0123456789',
-        '12345678901234567890123456789012',
-      ];
-      for (const value of weak) {
-        const problems = problemsOf(production({ WEBHOOK_URL: 'https://hooks.example.net/x', WEBHOOK_SECRET: strong(), [name]: value }));
-        expect(namesIn(problems)).toEqual([name]);
-        expect(problems[0]).toMatch(/entropy/);
-        expect(problems.join()).not.toContain(value);
-      }
-    });
+    it.each(['JWT_SECRET', 'INGEST_SECRET', 'WEBHOOK_SECRET'])(
+      '%s: low-entropy values stop the start, naming the variable and not the value',
+      (name) => {
+        const weak = [
+          'a'.repeat(40),
+          'passwordpasswordpasswordpassword1',
+          'abcabcabcabcabcabcabcabcabcabcabcabc',
+          '0123456789abcdef0123456789abcdef',
+          'abcdefghijklmnopqrstuvwxyz0123456789',
+          '12345678901234567890123456789012',
+        ];
+        for (const value of weak) {
+          const problems = problemsOf(production({ WEBHOOK_URL: 'https://hooks.example.net/x', WEBHOOK_SECRET: strong(), [name]: value }));
+          expect(namesIn(problems)).toEqual([name]);
+          expect(problems[0]).toMatch(/entropy/);
+          expect(problems.join()).not.toContain(value);
+        }
+      },
+    );
 
     it('refuses the same value for two secrets: each variable that repeats an earlier one is named', () => {
       const shared = strong();
@@ -170,8 +205,12 @@ describe('configuration', () => {
   describe('WEBHOOK_URL and WEBHOOK_SECRET', () => {
     it('are optional, and WEBHOOK_URL needs a WEBHOOK_SECRET of at least 32 bytes', () => {
       expect(loadConfig({})).toMatchObject({ webhookUrl: undefined, webhookSecret: undefined });
-      expect(problemsOf({ WEBHOOK_URL: 'https://hooks.example.net/streamly' })).toEqual(['WEBHOOK_SECRET is required when WEBHOOK_URL is set']);
-      expect(problemsOf({ WEBHOOK_URL: 'https://hooks.example.net/streamly', WEBHOOK_SECRET: 'short' })).toEqual(['WEBHOOK_SECRET must be at least 32 bytes long']);
+      expect(problemsOf({ WEBHOOK_URL: 'https://hooks.example.net/streamly' })).toEqual([
+        'WEBHOOK_SECRET is required when WEBHOOK_URL is set',
+      ]);
+      expect(problemsOf({ WEBHOOK_URL: 'https://hooks.example.net/streamly', WEBHOOK_SECRET: 'short' })).toEqual([
+        'WEBHOOK_SECRET must be at least 32 bytes long',
+      ]);
       const secret = randomBytes(32).toString('hex');
       expect(loadConfig({ WEBHOOK_URL: 'https://hooks.example.net/streamly', WEBHOOK_SECRET: secret })).toMatchObject({
         webhookUrl: 'https://hooks.example.net/streamly',
@@ -186,7 +225,10 @@ describe('configuration', () => {
   });
 
   it('tools that only touch the database (migrations) neither read nor require the secrets', () => {
-    const config = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://m:pw@db/streamly', JWT_SECRET: 'weak' }, { secrets: false });
+    const config = loadConfig(
+      { NODE_ENV: 'production', DATABASE_URL: 'postgres://m:pw@db/streamly', JWT_SECRET: 'weak' },
+      { secrets: false },
+    );
     expect(config).toMatchObject({ jwtSecret: undefined, ingestSecret: undefined, webhookSecret: undefined });
   });
 });

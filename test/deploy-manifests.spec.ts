@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -19,7 +20,38 @@ interface Peer {
   namespaceSelector?: Selector;
   ipBlock?: unknown;
 }
-type Manifest = { apiVersion: string; kind: string; metadata: { name: string; labels?: Labels }; spec: any; stringData?: Labels; resources?: string[] };
+interface Container {
+  ports: Array<{ name: string }>;
+  env?: Array<{ name: string; valueFrom?: { secretKeyRef?: { key: string } } }>;
+  envFrom?: Array<{ secretRef?: unknown }>;
+}
+interface IngressPath {
+  path: string;
+  pathType: string;
+  backend: { service: { name: string; port: { name: string } } };
+}
+/**
+ * The spec fields these tests read, across kinds: each kind has only its own, and one
+ * that is missing fails the test that reads it.
+ */
+interface Spec {
+  template: { metadata: { labels: Labels }; spec: { containers: Container[] } };
+  /** A Selector (Deployment, PodDisruptionBudget) or plain labels (Service). */
+  selector: Selector | Labels;
+  podSelector: Selector;
+  policyTypes: string[];
+  ingress: Array<{ from?: Peer[]; ports?: Array<{ port: string | number }> }>;
+  rules: Array<{ http: { paths: IngressPath[] } }>;
+  ports: Array<{ name: string }>;
+}
+type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Labels };
+  spec: Spec;
+  stringData?: Labels;
+  resources?: string[];
+};
 
 const DIR = 'deploy/kubernetes';
 const files = readdirSync(DIR).filter((file) => file.endsWith('.yaml'));
@@ -57,14 +89,15 @@ function selects(selector: Selector | undefined, labels: Labels): boolean {
 /** Whether an ingress rule's peer lets in a pod with these labels, in its own namespace or another. */
 function admits(peer: Peer, pod: Labels, namespace: Labels | 'same'): boolean {
   if (peer.ipBlock) return false;
-  if (peer.namespaceSelector) return namespace !== 'same' && selects(peer.namespaceSelector, namespace) && (!peer.podSelector || selects(peer.podSelector, pod));
+  if (peer.namespaceSelector)
+    return namespace !== 'same' && selects(peer.namespaceSelector, namespace) && (!peer.podSelector || selects(peer.podSelector, pod));
   return namespace === 'same' && selects(peer.podSelector, pod);
 }
 
 const policyPeers = (name: string): Peer[] => {
   const policy = one('NetworkPolicy', name);
   expect(policy.spec.policyTypes).toEqual(['Ingress']);
-  const rules = policy.spec.ingress as Array<{ from?: Peer[]; ports?: unknown[] }>;
+  const rules = policy.spec.ingress;
   // A rule without `from` or `ports` would let everyone in, or on every port.
   for (const rule of rules) {
     expect(rule.from?.length).toBeGreaterThan(0);
@@ -77,7 +110,11 @@ const policyPeers = (name: string): Peer[] => {
 // Pods that are not ours, as the policy comments ask them to be labelled.
 const INGRESS_NS = { 'kubernetes.io/metadata.name': 'ingress-nginx' };
 const INGRESS_CONTROLLER = { 'app.kubernetes.io/name': 'ingress-nginx', 'app.kubernetes.io/component': 'controller' };
-const INGEST_SERVER = { 'app.kubernetes.io/name': 'nginx-rtmp', 'app.kubernetes.io/part-of': 'streamly', 'app.kubernetes.io/component': 'ingest' };
+const INGEST_SERVER = {
+  'app.kubernetes.io/name': 'nginx-rtmp',
+  'app.kubernetes.io/part-of': 'streamly',
+  'app.kubernetes.io/component': 'ingest',
+};
 const PGBOUNCER = { 'app.kubernetes.io/name': 'pgbouncer', 'app.kubernetes.io/part-of': 'streamly' };
 const POSTGRESQL = { 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/part-of': 'streamly' };
 const STRANGER = { app: 'something-else' };
@@ -101,9 +138,9 @@ describe('deploy/kubernetes manifests', () => {
   });
 
   it('the Deployment, Service and PodDisruptionBudget select the API pods, and not the migration Job', () => {
-    expect(selects(deployment.spec.selector, apiPod)).toBe(true);
+    expect(selects(deployment.spec.selector as Selector, apiPod)).toBe(true);
     for (const selector of [one('Service', 'streamly-api').spec.selector, one('PodDisruptionBudget', 'streamly-api').spec.selector]) {
-      const asSelector = 'matchLabels' in selector ? selector : { matchLabels: selector };
+      const asSelector: Selector = 'matchLabels' in selector ? selector : { matchLabels: selector as Labels };
       expect(selects(asSelector, apiPod)).toBe(true);
       expect(selects(asSelector, jobPod)).toBe(false);
     }
@@ -122,8 +159,8 @@ describe('deploy/kubernetes manifests', () => {
     expect(anyAdmits(STRANGER, INGRESS_NS)).toBe(false);
     expect(anyAdmits(POSTGRESQL, 'same')).toBe(false);
     // The named port exists on the API container.
-    const ports = (policy.spec.ingress as Array<{ ports: Array<{ port: string | number }> }>).flatMap((rule) => rule.ports.map((p) => p.port));
-    const containerPorts = deployment.spec.template.spec.containers[0].ports.map((p: { name: string }) => p.name);
+    const ports = policy.spec.ingress.flatMap((rule) => (rule.ports ?? []).map((p) => p.port));
+    const containerPorts = deployment.spec.template.spec.containers[0].ports.map((p) => p.name);
     for (const port of ports) expect(containerPorts).toContain(port);
   });
 
@@ -145,15 +182,15 @@ describe('deploy/kubernetes manifests', () => {
 
   it('the migration Job holds no secret but the direct database URL; every secret key read exists in secret.example.yaml', () => {
     const container = job.spec.template.spec.containers[0];
-    const fromSecrets = (container.env ?? []).filter((e: { valueFrom?: { secretKeyRef?: unknown } }) => e.valueFrom?.secretKeyRef);
-    expect(fromSecrets.map((e: { name: string }) => e.name)).toEqual(['DATABASE_URL']);
-    expect((container.envFrom ?? []).filter((e: { secretRef?: unknown }) => e.secretRef)).toEqual([]);
+    const fromSecrets = (container.env ?? []).filter((e) => e.valueFrom?.secretKeyRef);
+    expect(fromSecrets.map((e) => e.name)).toEqual(['DATABASE_URL']);
+    expect((container.envFrom ?? []).filter((e) => e.secretRef)).toEqual([]);
     expect(JSON.stringify(job)).not.toMatch(/jwt|ingest-secret|webhook/i);
 
     const exampleKeys = Object.keys(one('Secret', 'streamly-secrets').stringData ?? {});
     for (const workload of [deployment, job]) {
-      for (const env of workload.spec.template.spec.containers.flatMap((c: { env?: unknown[] }) => c.env ?? [])) {
-        const ref = (env as { valueFrom?: { secretKeyRef?: { key: string } } }).valueFrom?.secretKeyRef;
+      for (const env of workload.spec.template.spec.containers.flatMap((c) => c.env ?? [])) {
+        const ref = env.valueFrom?.secretKeyRef;
         if (ref) expect(exampleKeys).toContain(ref.key);
       }
     }
@@ -162,11 +199,7 @@ describe('deploy/kubernetes manifests', () => {
   it('the example Ingress routes no path that reaches /api/v1/ingest or /metrics, and points at the Service', () => {
     const ingress = one('Ingress', 'streamly-api');
     const service = one('Service', 'streamly-api');
-    const paths = ingress.spec.rules.flatMap((rule: { http: { paths: unknown[] } }) => rule.http.paths) as Array<{
-      path: string;
-      pathType: string;
-      backend: { service: { name: string; port: { name: string } } };
-    }>;
+    const paths = ingress.spec.rules.flatMap((rule) => rule.http.paths);
     expect(paths.length).toBeGreaterThan(0);
     // Prefix matching is per path element (Kubernetes semantics); anything else is treated as a prefix too.
     const reaches = (rule: { path: string; pathType: string }, target: string) => {
@@ -177,10 +210,11 @@ describe('deploy/kubernetes manifests', () => {
     for (const target of ['/api/v1/ingest', '/api/v1/ingest/keys/k', '/api/v1/ingest/nginx/on_publish', '/metrics', '/docs', '/health']) {
       expect({ target, routedBy: paths.filter((p) => reaches(p, target)).map((p) => p.path) }).toEqual({ target, routedBy: [] });
     }
-    for (const target of ['/api/v1/auth/login', '/api/v1/users/me', '/api/v1/streams']) expect(paths.some((p) => reaches(p, target))).toBe(true);
+    for (const target of ['/api/v1/auth/login', '/api/v1/users/me', '/api/v1/streams'])
+      expect(paths.some((p) => reaches(p, target))).toBe(true);
     for (const p of paths) {
       expect(p.backend.service.name).toBe(service.metadata.name);
-      expect(service.spec.ports.map((port: { name: string }) => port.name)).toContain(p.backend.service.port.name);
+      expect(service.spec.ports.map((port) => port.name)).toContain(p.backend.service.port.name);
     }
   });
 });

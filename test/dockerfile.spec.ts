@@ -27,7 +27,9 @@ describe('Dockerfile', () => {
   });
 
   it('docker-compose keeps postgres:15-alpine as streamly-postgres with pg_isready every 5 s, volume postgres_data, and the API', () => {
-    const compose = parse(readFileSync('docker-compose.yml', 'utf8'));
+    const compose = parse(readFileSync('docker-compose.yml', 'utf8')) as {
+      services: Record<string, { build?: string; volumes?: string[]; healthcheck: { test: string[] } }>;
+    };
     expect(compose.services.postgres).toMatchObject({ image: 'postgres:15-alpine', container_name: 'streamly-postgres' });
     expect(compose.services.postgres.healthcheck).toMatchObject({ interval: '5s' });
     expect(compose.services.postgres.healthcheck.test.join(' ')).toContain('pg_isready');

@@ -1,4 +1,6 @@
-import type { FastifyInstance } from 'fastify';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { bodyOf } from './helpers/bodies.js';
+import { expect } from '@jest/globals';
 import { createFastifyAdapter } from '../src/app.setup.js';
 import { loadConfig, type ResolvedConfig } from '../src/config/app-config.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
@@ -21,7 +23,11 @@ describe('HTTP hygiene: security headers, CORS, API docs', () => {
   });
 
   it('no cross-origin access by default', async () => {
-    const preflight = await t.http().options('/api/v1/users').set('Origin', 'https://app.example').set('Access-Control-Request-Method', 'POST');
+    const preflight = await t
+      .http()
+      .options('/api/v1/users')
+      .set('Origin', 'https://app.example')
+      .set('Access-Control-Request-Method', 'POST');
     expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
     const simple = await t.http().get('/health').set('Origin', 'https://app.example');
     expect(simple.headers['access-control-allow-origin']).toBeUndefined();
@@ -59,17 +65,20 @@ describe('HTTP hygiene: security headers, CORS, API docs', () => {
     expect(assets).toEqual(expect.arrayContaining(['/docs/swagger-ui-bundle.js', '/docs/swagger-ui-init.js', '/docs/swagger-ui.css']));
     for (const asset of assets) {
       const res = await t.http().get(asset).expect(200);
-      expect(res.headers['content-type']).toMatch(asset.endsWith('.css') ? /^text\/css/ : asset.endsWith('.png') ? /^image\/png/ : /^application\/javascript/);
+      expect(res.headers['content-type']).toMatch(
+        asset.endsWith('.css') ? /^text\/css/ : asset.endsWith('.png') ? /^image\/png/ : /^application\/javascript/,
+      );
     }
     expect((await t.http().get('/docs/swagger-ui-init.js')).text).toContain("url: '/docs-json'");
   });
 
   it('/docs-json is the OpenAPI document: title, version, bearer auth, the root probes', async () => {
     const res = await t.http().get('/docs-json').expect(200);
-    expect(res.body.openapi).toMatch(/^3\./);
-    expect(res.body.info).toMatchObject({ title: 'Streamly API', version: '1.0' });
-    expect(res.body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/health', '/health/live', '/health/ready', '/metrics']));
+    const document = bodyOf<OpenAPIObject>(res);
+    expect(document.openapi).toMatch(/^3\./);
+    expect(document.info).toMatchObject({ title: 'Streamly API', version: '1.0' });
+    expect(document.components?.securitySchemes?.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(Object.keys(document.paths)).toEqual(expect.arrayContaining(['/health', '/health/live', '/health/ready', '/metrics']));
     await t.http().get('/api/v1/docs').expect(404);
   });
 
@@ -87,9 +96,12 @@ describe('HTTP hygiene: security headers, CORS, API docs', () => {
 describe('TRUST_PROXY with Fastify 5: what request.ip becomes behind proxies', () => {
   // The client 203.0.113.9 reached us through two proxies: 10.0.0.2, then 127.0.0.1 (our socket peer).
   const clientIp = async (trustProxy: string) => {
-    const config = { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', TRUST_PROXY: trustProxy }), databaseUrl: 'postgres://unused@127.0.0.1/x' } as ResolvedConfig;
-    const fastify = createFastifyAdapter(config).getInstance() as unknown as FastifyInstance;
-    fastify.get('/ip', async (request) => ({ ip: request.ip }));
+    const config = {
+      ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', TRUST_PROXY: trustProxy }),
+      databaseUrl: 'postgres://unused@127.0.0.1/x',
+    } as ResolvedConfig;
+    const fastify = createFastifyAdapter(config).getInstance();
+    fastify.get('/ip', (request) => Promise.resolve({ ip: request.ip }));
     const address = await fastify.listen({ port: 0, host: '127.0.0.1' });
     try {
       const res = await fetch(`${address}/ip`, { headers: { 'x-forwarded-for': '203.0.113.9, 10.0.0.2' } });

@@ -6,7 +6,7 @@ import { ingestHooks, ownerStreams, type TestStream } from './helpers/ingest-hoo
 import { RTMP_MODULE, startNginxRtmp, type NginxRtmp, type Publisher } from './helpers/nginx-rtmp.js';
 import { createCluster, type PgCluster } from './helpers/pg-cluster.js';
 import { describeWithTools } from './helpers/tools.js';
-import { createUser } from './helpers/users.js';
+import { aUser } from './helpers/builders.js';
 
 /** OUTAGE_SECONDS shortens the outage for a quick local run; the issue's scenario is 60. */
 const OUTAGE_MS = Number(process.env.OUTAGE_SECONDS ?? 60) * 1000;
@@ -67,86 +67,104 @@ describeWithTools('ingest through a PostgreSQL outage', ['initdb', 'pg_ctl', 'ng
       db.query<{ id: string; stream_id: number; client_id: string; server_addr: string; live_period_id: string; last_seen_at: Date }[]>(
         `SELECT id, stream_id, client_id, server_addr, live_period_id, last_seen_at FROM publish_sessions WHERE ended_at IS NULL ORDER BY stream_id`,
       );
-    const allRecords = () => db.query(`SELECT id, stream_id, ended_at, end_reason FROM publish_sessions ORDER BY id`);
+    const allRecords = () =>
+      db.query<{ id: string; stream_id: number; ended_at: Date | null; end_reason: string | null }[]>(
+        `SELECT id, stream_id, ended_at, end_reason FROM publish_sessions ORDER BY id`,
+      );
     const decisions = async (t: TestApp, outcome: string) => {
       const text = (await timedFetch(`${baseUrl(t.app)}/metrics`)).text;
-      return Number(new RegExp(`^streamly_ingest_decisions_total\\{adapter="nginx",outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+      return Number(
+        new RegExp(`^streamly_ingest_decisions_total\\{adapter="nginx",outcome="${outcome}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0,
+      );
     };
 
-    it('no publisher is dropped, every stream is still live afterwards, and the records are consistent', async () => {
-      const user = await createUser(a);
-      const owner = ownerStreams(a, user);
-      for (let i = 0; i < PUBLISHERS; i++) list.push(await owner.create({ reconnectWindowSeconds: 60 }));
-      for (const stream of list) publishers.push(nginx.publish(stream.streamKey, 600));
-      await waitFor(async () => (await openSessions()).length === PUBLISHERS, 20_000, 200, 'not every publisher became live');
+    it(
+      'no publisher is dropped, every stream is still live afterwards, and the records are consistent',
+      async () => {
+        const user = await aUser(a);
+        const owner = ownerStreams(a, user);
+        for (let i = 0; i < PUBLISHERS; i++) list.push(await owner.create({ reconnectWindowSeconds: 60 }));
+        for (const stream of list) publishers.push(nginx.publish(stream.streamKey, 600));
+        await waitFor(async () => (await openSessions()).length === PUBLISHERS, 20_000, 200, 'not every publisher became live');
 
-      // on_update calls are spread over both instances (nginx's round-robin proxy).
-      await waitFor(async () => (await decisions(a, 'allowed')) > PUBLISHERS && (await decisions(b, 'allowed')) > PUBLISHERS, 20_000, 200);
-      const before = await openSessions();
-      const recordsBefore = await allRecords();
-
-      await cluster.stop('fast');
-      const stoppedAt = Date.now();
-      try {
-        // A new publish is refused (503), through the API and through nginx (which also shifts the
-        // round-robin cycle: publishers' on_updates now reach the other instance); probes report the outage.
-        expect((await a.http().post('/api/v1/streams').set(user.auth).send({})).status).toBe(503);
-        const attempt = await timedFetch(`${baseUrl(a.app)}/api/v1/ingest/nginx/on_publish?secret=${encodeURIComponent(a.config.ingestSecret)}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: `name=${list[0].streamKey}&clientid=999999&addr=203.0.113.1`,
-        });
-        expect(attempt.status).toBe(503);
-        const refused = nginx.publish(list[0].streamKey.split('').reverse().join(''), 30);
-        expect((await refused.exited).code).not.toBe(0);
-        const health = await timedFetch(`${baseUrl(b.app)}/health`);
-        expect(health.status).toBe(503);
-        expect(health.ms).toBeLessThan(2000);
-
-        for (;;) {
-          const dropped = publishers.filter((p) => !p.running()).length;
-          expect({ droppedDuringOutage: dropped }).toEqual({ droppedDuringOutage: 0 });
-          if (Date.now() - stoppedAt >= OUTAGE_MS) break;
-          await new Promise((resolve) => setTimeout(resolve, Math.min(2000, OUTAGE_MS - (Date.now() - stoppedAt))));
-        }
-      } finally {
-        await cluster.start();
-      }
-      const restartedAt = Date.now();
-      console.info(`[ingest-outage] PostgreSQL down for ${Math.round((restartedAt - stoppedAt) / 1000)} s`);
-
-      // Consistent: the same sessions and live periods (none lost, none doubled), and every session
-      // decided by the database again since the restart (its on_update refreshed last_seen_at, which
-      // it does once that is older than a quarter of INGEST_SESSION_TIMEOUT_SECONDS, less than the outage).
-      const consistent = async () => {
-        const now = await openSessions();
-        return (
-          now.length === PUBLISHERS &&
-          now.every((s) => s.last_seen_at.getTime() >= restartedAt - 500) &&
-          JSON.stringify(now.map((s) => [s.id, s.live_period_id])) === JSON.stringify(before.map((s) => [s.id, s.live_period_id]))
+        // on_update calls are spread over both instances (nginx's round-robin proxy).
+        await waitFor(
+          async () => (await decisions(a, 'allowed')) > PUBLISHERS && (await decisions(b, 'allowed')) > PUBLISHERS,
+          20_000,
+          200,
         );
-      };
-      const consistentMs = await waitFor(consistent, 30_000, 100, 'records did not become consistent after the restart');
-      console.info(`[ingest-outage] records consistent ${Math.round(consistentMs)} ms after PostgreSQL restarted`);
-      const dropped = publishers.filter((p) => !p.running()).length;
-      console.info(`[ingest-outage] publishers dropped: ${dropped} of ${PUBLISHERS}`);
-      expect(dropped).toBe(0);
-      expect(await allRecords()).toEqual(recordsBefore);
-      for (const stream of list) expect(await owner.statusOf(stream.id)).toBe('live');
-      const [{ n: openPeriods }] = await db.query(`SELECT count(*)::int AS n FROM stream_live_periods WHERE ended_at IS NULL`);
-      expect(openPeriods).toBe(PUBLISHERS);
-      const graceAnswers = (await decisions(a, 'grace')) + (await decisions(b, 'grace'));
-      console.info(`[ingest-outage] on_update allowed by the grace during the outage: ${graceAnswers}`);
-      expect(graceAnswers).toBeGreaterThan(0);
+        const before = await openSessions();
+        const recordsBefore = await allRecords();
 
-      // The encoders stop: every session ends once, by its publish-done.
-      for (const publisher of publishers) publisher.child.kill('SIGTERM');
-      await Promise.all(publishers.map((p) => p.exited));
-      await waitFor(async () => (await openSessions()).length === 0, 10_000, 100, 'publish-dones did not arrive');
-      const ended = await allRecords();
-      expect(ended).toHaveLength(PUBLISHERS);
-      expect(ended.map((r: { end_reason: string }) => r.end_reason)).toEqual(Array(PUBLISHERS).fill('publish_done'));
-    }, OUTAGE_MS + 120_000);
+        await cluster.stop('fast');
+        const stoppedAt = Date.now();
+        try {
+          // A new publish is refused (503), through the API and through nginx (which also shifts the
+          // round-robin cycle: publishers' on_updates now reach the other instance); probes report the outage.
+          expect((await a.http().post('/api/v1/streams').set(user.auth).send({})).status).toBe(503);
+          const attempt = await timedFetch(
+            `${baseUrl(a.app)}/api/v1/ingest/nginx/on_publish?secret=${encodeURIComponent(a.config.ingestSecret)}`,
+            {
+              method: 'POST',
+              headers: { 'content-type': 'application/x-www-form-urlencoded' },
+              body: `name=${list[0].streamKey}&clientid=999999&addr=203.0.113.1`,
+            },
+          );
+          expect(attempt.status).toBe(503);
+          const refused = nginx.publish(list[0].streamKey.split('').reverse().join(''), 30);
+          expect((await refused.exited).code).not.toBe(0);
+          const health = await timedFetch(`${baseUrl(b.app)}/health`);
+          expect(health.status).toBe(503);
+          expect(health.ms).toBeLessThan(2000);
+
+          for (;;) {
+            const dropped = publishers.filter((p) => !p.running()).length;
+            expect({ droppedDuringOutage: dropped }).toEqual({ droppedDuringOutage: 0 });
+            if (Date.now() - stoppedAt >= OUTAGE_MS) break;
+            await new Promise((resolve) => setTimeout(resolve, Math.min(2000, OUTAGE_MS - (Date.now() - stoppedAt))));
+          }
+        } finally {
+          await cluster.start();
+        }
+        const restartedAt = Date.now();
+        console.info(`[ingest-outage] PostgreSQL down for ${Math.round((restartedAt - stoppedAt) / 1000)} s`);
+
+        // Consistent: the same sessions and live periods (none lost, none doubled), and every session
+        // decided by the database again since the restart (its on_update refreshed last_seen_at, which
+        // it does once that is older than a quarter of INGEST_SESSION_TIMEOUT_SECONDS, less than the outage).
+        const consistent = async () => {
+          const now = await openSessions();
+          return (
+            now.length === PUBLISHERS &&
+            now.every((s) => s.last_seen_at.getTime() >= restartedAt - 500) &&
+            JSON.stringify(now.map((s) => [s.id, s.live_period_id])) === JSON.stringify(before.map((s) => [s.id, s.live_period_id]))
+          );
+        };
+        const consistentMs = await waitFor(consistent, 30_000, 100, 'records did not become consistent after the restart');
+        console.info(`[ingest-outage] records consistent ${Math.round(consistentMs)} ms after PostgreSQL restarted`);
+        const dropped = publishers.filter((p) => !p.running()).length;
+        console.info(`[ingest-outage] publishers dropped: ${dropped} of ${PUBLISHERS}`);
+        expect(dropped).toBe(0);
+        expect(await allRecords()).toEqual(recordsBefore);
+        for (const stream of list) expect(await owner.statusOf(stream.id)).toBe('live');
+        const [{ n: openPeriods }] = await db.query<{ n: number }[]>(
+          `SELECT count(*)::int AS n FROM stream_live_periods WHERE ended_at IS NULL`,
+        );
+        expect(openPeriods).toBe(PUBLISHERS);
+        const graceAnswers = (await decisions(a, 'grace')) + (await decisions(b, 'grace'));
+        console.info(`[ingest-outage] on_update allowed by the grace during the outage: ${graceAnswers}`);
+        expect(graceAnswers).toBeGreaterThan(0);
+
+        // The encoders stop: every session ends once, by its publish-done.
+        for (const publisher of publishers) publisher.child.kill('SIGTERM');
+        await Promise.all(publishers.map((p) => p.exited));
+        await waitFor(async () => (await openSessions()).length === 0, 10_000, 100, 'publish-dones did not arrive');
+        const ended = await allRecords();
+        expect(ended).toHaveLength(PUBLISHERS);
+        expect(ended.map((r) => r.end_reason)).toEqual(Array<string>(PUBLISHERS).fill('publish_done'));
+      },
+      OUTAGE_MS + 120_000,
+    );
   });
 
   describe('HTTP level: the grace bounds, fail-closed, publish-done during the outage', () => {
@@ -166,7 +184,7 @@ describeWithTools('ingest through a PostgreSQL outage', ['initdb', 'pg_ctl', 'ng
     }, 60_000);
 
     it('running publishers are allowed for the grace, new publishes get 503, 0 fails closed, a publish-done is recorded afterwards', async () => {
-      const owner = ownerStreams(g, await createUser(g));
+      const owner = ownerStreams(g, await aUser(g));
       const [done, kept, closed] = [await owner.create({ reconnectWindowSeconds: 0 }), await owner.create(), await owner.create()];
       const onG = ingestHooks(g);
       const onZ = ingestHooks(z);
@@ -177,7 +195,7 @@ describeWithTools('ingest through a PostgreSQL outage', ['initdb', 'pg_ctl', 'ng
 
       await cluster.stop('fast');
       const stoppedAt = Date.now();
-      let doneAt = 0;
+      let doneAt: number;
       try {
         await onG.nginx('on_update', kept.streamKey, 'g-kept').expect(200);
         // A publisher this instance never heard of (its calls went to another instance) is running too.
@@ -203,7 +221,9 @@ describeWithTools('ingest through a PostgreSQL outage', ['initdb', 'pg_ctl', 'ng
         await cluster.start();
       }
       await waitFor(async () => (await owner.statusOf(done.id)) === 'active', 15_000, 200, 'the deferred publish-done was not recorded');
-      const [row] = await db.query(`SELECT ended_at, end_reason FROM publish_sessions WHERE client_id = 'g-done'`);
+      const [row] = await db.query<{ ended_at: Date; end_reason: string }[]>(
+        `SELECT ended_at, end_reason FROM publish_sessions WHERE client_id = 'g-done'`,
+      );
       expect(row.end_reason).toBe('publish_done');
       expect(Math.abs(row.ended_at.getTime() - doneAt)).toBeLessThan(2000);
       // After the outage the database decides again.
@@ -213,16 +233,20 @@ describeWithTools('ingest through a PostgreSQL outage', ['initdb', 'pg_ctl', 'ng
 
     it('a hung PostgreSQL (frozen): on_update of a running publish is answered within 3 s, the next ones at once', async () => {
       // The default timeouts (2 s for a pool slot, 2 s to connect, 5 s + 1 s for a query) can outlast nginx's 10 s netcall timeout.
-      const d = await startTestApp({ listen: true, env: { DATABASE_URL: cluster.url('grace'), MIGRATIONS_RUN: 'false', MAX_LIVE_STREAMS_PER_USER: '0' } });
+      const d = await startTestApp({
+        listen: true,
+        env: { DATABASE_URL: cluster.url('grace'), MIGRATIONS_RUN: 'false', MAX_LIVE_STREAMS_PER_USER: '0' },
+      });
       try {
-        const stream = await ownerStreams(d, await createUser(d)).create();
+        const stream = await ownerStreams(d, await aUser(d)).create();
         const hooks = ingestHooks(d);
         await hooks.nginx('on_publish', stream.streamKey, 'd-frozen').expect(200);
-        const update = () => timedFetch(`${baseUrl(d.app)}/api/v1/ingest/nginx/on_update?secret=${encodeURIComponent(d.config.ingestSecret)}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: `app=live&addr=203.0.113.7&clientid=d-frozen&call=update_publish&time=60&timestamp=60000&name=${stream.streamKey}&type=live`,
-        });
+        const update = () =>
+          timedFetch(`${baseUrl(d.app)}/api/v1/ingest/nginx/on_update?secret=${encodeURIComponent(d.config.ingestSecret)}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: `app=live&addr=203.0.113.7&clientid=d-frozen&call=update_publish&time=60&timestamp=60000&name=${stream.streamKey}&type=live`,
+          });
         await cluster.freeze();
         try {
           const first = await update();
@@ -234,7 +258,11 @@ describeWithTools('ingest through a PostgreSQL outage', ['initdb', 'pg_ctl', 'ng
         } finally {
           await cluster.thaw();
         }
-        await waitFor(async () => (await update()).status === 200 && (await hooks.nginx('on_publish', stream.streamKey, 'd-after')).status === 200, 15_000, 250);
+        await waitFor(
+          async () => (await update()).status === 200 && (await hooks.nginx('on_publish', stream.streamKey, 'd-after')).status === 200,
+          15_000,
+          250,
+        );
       } finally {
         await d.close();
       }

@@ -1,8 +1,9 @@
+import { expect } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { Sweeper } from '../src/database/sweeper.service.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { ingestHooks, ownerStreams, type TestStream } from './helpers/ingest-hooks.js';
-import { createUser } from './helpers/users.js';
+import { aUser } from './helpers/builders.js';
 
 /** MediaMTX and SRS liveness, and the retention of ended sessions (HTTP level, as those servers call). */
 describe('MediaMTX and SRS liveness, session retention', () => {
@@ -12,19 +13,24 @@ describe('MediaMTX and SRS liveness, session retention', () => {
   let streams: ReturnType<typeof ownerStreams>;
 
   beforeAll(async () => {
-    t = await startTestApp({ env: { INGEST_SESSION_TIMEOUT_SECONDS: '30', MAX_LIVE_STREAMS_PER_USER: '0', INGEST_SESSION_RETENTION_DAYS: '30' } });
+    t = await startTestApp({
+      env: { INGEST_SESSION_TIMEOUT_SECONDS: '30', MAX_LIVE_STREAMS_PER_USER: '0', INGEST_SESSION_RETENTION_DAYS: '30' },
+    });
     db = t.app.get(DataSource);
     hooks = ingestHooks(t);
-    streams = ownerStreams(t, await createUser(t));
+    streams = ownerStreams(t, await aUser(t));
   });
   afterAll(() => t.close());
 
   const sessions = (stream: TestStream) =>
-    db.query(`SELECT ingest, client_id, server_addr, remote_addr, heartbeat, ended_at, end_reason FROM publish_sessions WHERE stream_id = $1 ORDER BY id`, [
+    db.query(
+      `SELECT ingest, client_id, server_addr, remote_addr, heartbeat, ended_at, end_reason FROM publish_sessions WHERE stream_id = $1 ORDER BY id`,
+      [stream.id],
+    );
+  const goQuiet = (stream: TestStream) =>
+    db.query(`UPDATE publish_sessions SET last_seen_at = now() - interval '31 seconds' WHERE stream_id = $1 AND ended_at IS NULL`, [
       stream.id,
     ]);
-  const goQuiet = (stream: TestStream) =>
-    db.query(`UPDATE publish_sessions SET last_seen_at = now() - interval '31 seconds' WHERE stream_id = $1 AND ended_at IS NULL`, [stream.id]);
   const sweep = () => t.app.get(Sweeper).runOnce();
 
   describe('MediaMTX runOnReady / runOnNotReady', () => {
@@ -36,7 +42,12 @@ describe('MediaMTX and SRS liveness, session retention', () => {
       await hooks.mediamtxReady('on_ready', `live/${stream.streamKey}`, 'f1b2c3d4-0000-4000-8000-000000000001').expect(200);
       expect(await streams.statusOf(stream.id)).toBe('live');
       expect(await sessions(stream)).toEqual([
-        expect.objectContaining({ ingest: 'mediamtx', client_id: 'f1b2c3d4-0000-4000-8000-000000000001', heartbeat: false, ended_at: null }),
+        expect.objectContaining({
+          ingest: 'mediamtx',
+          client_id: 'f1b2c3d4-0000-4000-8000-000000000001',
+          heartbeat: false,
+          ended_at: null,
+        }),
       ]);
 
       await hooks.mediamtxReady('on_not_ready', `live/${stream.streamKey}`, 'f1b2c3d4-0000-4000-8000-000000000001').expect(200);
@@ -52,9 +63,15 @@ describe('MediaMTX and SRS liveness, session retention', () => {
         .send({ path: `live/${stream.streamKey}`, source_type: 'srtConn', source_id: 'src-json' });
       expect(json.status).toBe(200);
       expect((await hooks.mediamtxReady('on_ready', 'live/unknownKeyThatIsLongEnough_123456789', 'src-x')).status).toBe(403);
-      const missing = await t.http().post(`/api/v1/ingest/mediamtx/on_ready?secret=${encodeURIComponent(t.config.ingestSecret)}`).type('form').send(`path=live/${stream.streamKey}`);
+      const missing = await t
+        .http()
+        .post(`/api/v1/ingest/mediamtx/on_ready?secret=${encodeURIComponent(t.config.ingestSecret)}`)
+        .type('form')
+        .send(`path=live/${stream.streamKey}`);
       expect(missing.status).toBe(400);
-      expect((await t.http().post('/api/v1/ingest/mediamtx/on_ready').type('form').send(`path=live/${stream.streamKey}&source_id=a`)).status).toBe(401);
+      expect(
+        (await t.http().post('/api/v1/ingest/mediamtx/on_ready').type('form').send(`path=live/${stream.streamKey}&source_id=a`)).status,
+      ).toBe(401);
       // No heartbeat from MediaMTX: the session ends only at runOnNotReady.
       await goQuiet(stream);
       await sweep();
@@ -124,8 +141,11 @@ describe('MediaMTX and SRS liveness, session retention', () => {
         [stream.id],
       );
       await sweep();
-      const left = await db.query(`SELECT client_id FROM publish_sessions WHERE stream_id = $1 ORDER BY client_id`, [stream.id]);
-      expect(left.map((r: { client_id: string }) => r.client_id)).toEqual(['kept-open', 'recent']);
+      const left = await db.query<{ client_id: string }[]>(
+        `SELECT client_id FROM publish_sessions WHERE stream_id = $1 ORDER BY client_id`,
+        [stream.id],
+      );
+      expect(left.map((r) => r.client_id)).toEqual(['kept-open', 'recent']);
     });
   });
 });

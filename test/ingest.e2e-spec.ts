@@ -1,7 +1,9 @@
+import { expect } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { Sweeper } from '../src/database/sweeper.service.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { createUser, type TestUser } from './helpers/users.js';
+import { aStream, aUser, type BuiltUser } from './helpers/builders.js';
+import { bodyOf, type ErrorBody, type StreamBody } from './helpers/bodies.js';
 
 interface Stream {
   id: number;
@@ -11,7 +13,7 @@ interface Stream {
 describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
   let t: TestApp;
   let db: DataSource;
-  let owner: TestUser;
+  let owner: BuiltUser;
   let secret: string;
   let nextClientId = 1;
 
@@ -20,22 +22,28 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
     t = await startTestApp({ env: { INGEST_SESSION_TIMEOUT_SECONDS: '60', MAX_STREAMS_PER_USER: '0', MAX_LIVE_STREAMS_PER_USER: '0' } });
     db = t.app.get(DataSource);
     secret = t.config.ingestSecret;
-    owner = await createUser(t, 'streamer_one');
+    owner = await aUser(t, { username: 'streamer_one' });
   });
   afterAll(() => t.close());
 
   // No reconnect window: a stream is active as soon as its last session ended (the window has its own suite).
-  const newStream = async (): Promise<Stream> =>
-    (await t.http().post('/api/v1/streams').set(owner.auth).send({ reconnectWindowSeconds: 0 }).expect(201)).body;
+  const newStream = (): Promise<Stream> => aStream(t, owner, { reconnectWindowSeconds: 0 });
   const patch = (stream: Stream, body: object) => t.http().patch(`/api/v1/streams/${stream.id}`).set(owner.auth).send(body).expect(200);
   const statusOf = async (stream: Stream) =>
-    (await t.http().get(`/api/v1/streams/${stream.id}`).set(owner.auth).expect(200)).body.status as string;
+    bodyOf<StreamBody>(await t.http().get(`/api/v1/streams/${stream.id}`).set(owner.auth).expect(200)).status as string;
   const expire = (stream: Stream) => db.query(`UPDATE streams SET expires_at = now() - interval '1 second' WHERE id = $1`, [stream.id]);
   const openSessions = async (stream: Stream) =>
-    (await db.query(`SELECT client_id FROM publish_sessions WHERE stream_id = $1 AND ended_at IS NULL ORDER BY started_at`, [stream.id])).map(
-      (r: { client_id: string }) => r.client_id,
-    );
-  const lookup = (key: string) => t.http().get(`/api/v1/ingest/keys/${encodeURIComponent(key)}`).set('Authorization', `Bearer ${secret}`);
+    (
+      await db.query<{ client_id: string }[]>(
+        `SELECT client_id FROM publish_sessions WHERE stream_id = $1 AND ended_at IS NULL ORDER BY started_at`,
+        [stream.id],
+      )
+    ).map((r) => r.client_id);
+  const lookup = (key: string) =>
+    t
+      .http()
+      .get(`/api/v1/ingest/keys/${encodeURIComponent(key)}`)
+      .set('Authorization', `Bearer ${secret}`);
 
   /** What nginx-rtmp 1.2.2 posts (seen on the wire), with the secret in the hook URL. */
   const nginx = (call: 'on_publish' | 'on_update' | 'on_publish_done', name: string, clientid: number | string, extra = '') => {
@@ -43,9 +51,17 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
       `app=live&flashver=FMLE%2F3.0&swfurl=&tcurl=rtmp%3A%2F%2F127.0.0.1%3A1935%2Flive&pageurl=&addr=203.0.113.7` +
       `&clientid=${clientid}&call=${call === 'on_publish' ? 'publish' : call === 'on_update' ? 'update_publish' : 'publish_done'}` +
       `&name=${encodeURIComponent(name)}&type=live${call === 'on_update' ? '&time=30&timestamp=30000' : ''}${extra}`;
-    return t.http().post(`/api/v1/ingest/nginx/${call}?secret=${encodeURIComponent(secret)}`).type('form').send(form);
+    return t
+      .http()
+      .post(`/api/v1/ingest/nginx/${call}?secret=${encodeURIComponent(secret)}`)
+      .type('form')
+      .send(form);
   };
-  const mediamtx = (body: object) => t.http().post(`/api/v1/ingest/mediamtx/auth?secret=${encodeURIComponent(secret)}`).send(body);
+  const mediamtx = (body: object) =>
+    t
+      .http()
+      .post(`/api/v1/ingest/mediamtx/auth?secret=${encodeURIComponent(secret)}`)
+      .send(body);
   const srs = (hook: 'on_publish' | 'on_unpublish', stream: string, clientId: string) =>
     t
       .http()
@@ -75,7 +91,8 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
       ['post', '/api/v1/ingest/srs/on_publish'],
       ['post', '/api/v1/ingest/srs/on_unpublish'],
     ];
-    const call = (method: string, path: string) => (method === 'get' ? t.http().get(path) : t.http().post(path).type('form').send('name=x&clientid=1'));
+    const call = (method: string, path: string) =>
+      method === 'get' ? t.http().get(path) : t.http().post(path).type('form').send('name=x&clientid=1');
 
     it.each(routes)('%s %s: 401 without it, with a wrong one, or a repeated one', async (method, path) => {
       const wrong = 'x'.repeat(secret.length);
@@ -142,9 +159,9 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
       });
       const lapsed = await newStream();
       await expire(lapsed);
-      expect((await lookup(lapsed.streamKey).expect(403)).body.reason).toBe('expired');
+      expect(bodyOf<ErrorBody>(await lookup(lapsed.streamKey).expect(403)).reason).toBe('expired');
       await t.app.get(Sweeper).runOnce();
-      expect((await lookup(lapsed.streamKey).expect(403)).body.reason).toBe('expired');
+      expect(bodyOf<ErrorBody>(await lookup(lapsed.streamKey).expect(403)).reason).toBe('expired');
 
       const unknown = await lookup('A'.repeat(43)).expect(404);
       expect(unknown.body).toEqual({ statusCode: 404, message: 'unknown stream key', error: 'Not Found' });
@@ -154,7 +171,7 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
     it('a live stream is usable', async () => {
       const stream = await newStream();
       await nginx('on_publish', stream.streamKey, nextClientId++).expect(200);
-      expect((await lookup(stream.streamKey).expect(200)).body.status).toBe('live');
+      expect(bodyOf<StreamBody>(await lookup(stream.streamKey).expect(200)).status).toBe('live');
     });
   });
 
@@ -165,7 +182,7 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
       const res = await nginx('on_publish', stream.streamKey, clientId);
       expect(res.status).toBe(200);
       expect(await statusOf(stream)).toBe('live');
-      const [session] = await db.query(`SELECT * FROM publish_sessions WHERE stream_id = $1`, [stream.id]);
+      const [session] = await db.query<Record<string, unknown>[]>(`SELECT * FROM publish_sessions WHERE stream_id = $1`, [stream.id]);
       expect(session).toMatchObject({ ingest: 'nginx', client_id: String(clientId), remote_addr: '203.0.113.7', ended_at: null });
       expect(session.server_addr).toMatch(/127\.0\.0\.1/);
       expect(session.started_at).toBeInstanceOf(Date);
@@ -204,7 +221,11 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
     it('needs name and clientid (400, which nginx treats as a refusal)', async () => {
       const stream = await newStream();
       const post = (form: string) =>
-        t.http().post(`/api/v1/ingest/nginx/on_publish?secret=${encodeURIComponent(secret)}`).type('form').send(form);
+        t
+          .http()
+          .post(`/api/v1/ingest/nginx/on_publish?secret=${encodeURIComponent(secret)}`)
+          .type('form')
+          .send(form);
       expect((await post(`clientid=1`)).status).toBe(400);
       expect((await post(`name=${stream.streamKey}`)).status).toBe(400);
       expect((await post(`name=&clientid=1`)).status).toBe(400);
@@ -214,10 +235,22 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
     it('never answers 3xx, also for a trailing slash or GET', async () => {
       const stream = await newStream();
       const variants = [
-        t.http().post(`/api/v1/ingest/nginx/on_publish/?secret=${encodeURIComponent(secret)}`).type('form').send(`name=${stream.streamKey}&clientid=1`),
-        t.http().post(`/api/v1/ingest/nginx//on_publish?secret=${encodeURIComponent(secret)}`).type('form').send(`name=${stream.streamKey}&clientid=1`),
+        t
+          .http()
+          .post(`/api/v1/ingest/nginx/on_publish/?secret=${encodeURIComponent(secret)}`)
+          .type('form')
+          .send(`name=${stream.streamKey}&clientid=1`),
+        t
+          .http()
+          .post(`/api/v1/ingest/nginx//on_publish?secret=${encodeURIComponent(secret)}`)
+          .type('form')
+          .send(`name=${stream.streamKey}&clientid=1`),
         t.http().get(`/api/v1/ingest/nginx/on_publish?secret=${encodeURIComponent(secret)}`),
-        t.http().post(`/api/v1/ingest/nginx/on_publish?secret=${encodeURIComponent(secret)}`).type('json').send({ clientid: 1 }),
+        t
+          .http()
+          .post(`/api/v1/ingest/nginx/on_publish?secret=${encodeURIComponent(secret)}`)
+          .type('json')
+          .send({ clientid: 1 }),
       ];
       for (const res of await Promise.all(variants)) {
         expect(res.status).toBeGreaterThanOrEqual(400);
@@ -261,7 +294,7 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
       await nginx('on_publish', stream.streamKey, clientId).expect(200);
       await db.query(`UPDATE publish_sessions SET last_seen_at = now() - interval '40 seconds' WHERE stream_id = $1`, [stream.id]);
       await nginx('on_update', stream.streamKey, clientId).expect(200);
-      const [{ age }] = await db.query(
+      const [{ age }] = await db.query<{ age: number }[]>(
         `SELECT extract(epoch FROM now() - last_seen_at)::float AS age FROM publish_sessions WHERE stream_id = $1`,
         [stream.id],
       );
@@ -273,7 +306,7 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
       const stream = await newStream();
       const clientId = nextClientId++;
       await nginx('on_publish', stream.streamKey, clientId).expect(200);
-      const rotated = (await t.http().post(`/api/v1/streams/${stream.id}/key`).set(owner.auth).expect(200)).body;
+      const rotated = bodyOf<StreamBody>(await t.http().post(`/api/v1/streams/${stream.id}/key`).set(owner.auth).expect(200));
       expect(rotated.status).toBe('live');
       expect((await nginx('on_update', stream.streamKey, clientId)).status).toBe(403);
       expect(await openSessions(stream)).toEqual([]);
@@ -312,7 +345,7 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
       const clientId = nextClientId++;
       await nginx('on_publish', stream.streamKey, clientId).expect(200);
       await patch(stream, { status: 'disabled' });
-      expect((await patch(stream, { status: 'active' })).body.status).toBe('active');
+      expect(bodyOf<StreamBody>(await patch(stream, { status: 'active' })).status).toBe('active');
       await nginx('on_update', stream.streamKey, clientId).expect(200);
       expect(await statusOf(stream)).toBe('live');
     });
@@ -346,10 +379,10 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
       await nginx('on_publish', busy.streamKey, ids.busy).expect(200);
       await nginx('on_publish', both.streamKey, ids.bothOld).expect(200);
       await nginx('on_publish', both.streamKey, ids.bothNew).expect(200);
-      await db.query(
-        `UPDATE publish_sessions SET last_seen_at = now() - interval '61 seconds' WHERE client_id IN ($1, $2)`,
-        [String(ids.quiet), String(ids.bothOld)],
-      );
+      await db.query(`UPDATE publish_sessions SET last_seen_at = now() - interval '61 seconds' WHERE client_id IN ($1, $2)`, [
+        String(ids.quiet),
+        String(ids.bothOld),
+      ]);
       await t.app.get(Sweeper).runOnce();
       expect(await statusOf(quiet)).toBe('active');
       expect(await openSessions(quiet)).toEqual([]);
@@ -364,7 +397,10 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
         const leaving = `race-${round}-a`;
         const arriving = `race-${round}-b`;
         await nginx('on_publish', stream.streamKey, leaving).expect(200);
-        await Promise.all([nginx('on_publish_done', stream.streamKey, leaving).expect(200), nginx('on_publish', stream.streamKey, arriving).expect(200)]);
+        await Promise.all([
+          nginx('on_publish_done', stream.streamKey, leaving).expect(200),
+          nginx('on_publish', stream.streamKey, arriving).expect(200),
+        ]);
         expect(await statusOf(stream)).toBe('live');
         await nginx('on_publish_done', stream.streamKey, arriving).expect(200);
         expect(await statusOf(stream)).toBe('active');
@@ -384,7 +420,13 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
       await patch(disabled, { status: 'disabled' });
       const lapsed = await newStream();
       await expire(lapsed);
-      for (const path of [`live/${disabled.streamKey}`, `live/${lapsed.streamKey}`, 'live/unknownKeyThatIsLongEnough_123456789', 'live/', '']) {
+      for (const path of [
+        `live/${disabled.streamKey}`,
+        `live/${lapsed.streamKey}`,
+        'live/unknownKeyThatIsLongEnough_123456789',
+        'live/',
+        '',
+      ]) {
         expect((await auth('publish', path)).status).toBe(401);
       }
       // Only a check: MediaMTX's auth hook has no matching end call, so no live state from it.
@@ -462,9 +504,16 @@ describe('ingest (RTMP server hooks, real PostgreSQL)', () => {
       const after = await decisions();
       const delta = (label: string) => (after.get(label) ?? 0) - (before.get(label) ?? 0);
       expect(
-        ['keys:allowed', 'keys:disabled', 'keys:expired', 'keys:unknown', 'keys:unauthorized', 'nginx:allowed', 'srs:unauthorized', 'mediamtx:disabled'].map(
-          (label) => [label, delta(label)],
-        ),
+        [
+          'keys:allowed',
+          'keys:disabled',
+          'keys:expired',
+          'keys:unknown',
+          'keys:unauthorized',
+          'nginx:allowed',
+          'srs:unauthorized',
+          'mediamtx:disabled',
+        ].map((label) => [label, delta(label)]),
       ).toEqual([
         ['keys:allowed', 1],
         ['keys:disabled', 1],

@@ -9,7 +9,7 @@ import { createCluster } from './helpers/pg-cluster.js';
 import { describeWithTools } from './helpers/tools.js';
 
 const isWarn = (line: Record<string, unknown>) => line.level === 'warn';
-const message = (line: Record<string, unknown>) => String(line.msg ?? '');
+const message = (line: Record<string, unknown>) => (typeof line.msg === 'string' ? line.msg : '');
 
 /**
  * A request whose body arrives slowly: in flight for as long as the client takes to
@@ -28,11 +28,12 @@ function slowUpload(port: number, path: string, body: string) {
     socket.on('close', () => reject(new Error(`connection closed without a response: ${JSON.stringify(response)}`)));
   });
   const half = Math.floor(body.length / 2);
-  socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, half)}`);
+  socket.write(
+    `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, half)}`,
+  );
   // write, not end: a client that half-closes its socket gets it closed by Node before any answer.
   return { answered, finish: () => socket.write(body.slice(half)), destroy: () => socket.destroy() };
 }
-
 
 describe('process lifecycle (node dist/src/main.js)', () => {
   let api: ApiProcess | undefined;
@@ -49,7 +50,11 @@ describe('process lifecycle (node dist/src/main.js)', () => {
       expect((await timedFetch(`${api.url}/health/ready`)).status).toBe(200);
 
       // A sign-up, in flight while its body is still arriving.
-      const upload = slowUpload(api.port, '/api/v1/users', JSON.stringify({ username: 'slow_uploader', email: 'slow@example.com', password: 'correct horse battery' }));
+      const upload = slowUpload(
+        api.port,
+        '/api/v1/users',
+        JSON.stringify({ username: 'slow_uploader', email: 'slow@example.com', password: 'correct horse battery' }),
+      );
       upload.answered.catch(() => undefined); // awaited below; a failure before that is reported by the assertion that failed
       await new Promise((resolve) => setTimeout(resolve, 200));
 
@@ -79,9 +84,14 @@ describe('process lifecycle (node dist/src/main.js)', () => {
       const exit = await api.exited;
       expect(exit).toEqual({ code: 0, signal: null });
       expect(api.logs().some((line) => message(line) === 'Shutdown complete')).toBe(true);
-      const { rows } = await query(database.url, "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'streamly-api'");
+      const { rows } = await query(
+        database.url,
+        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'streamly-api'",
+      );
       expect(rows[0].n).toBe(0);
-      console.info(`[shutdown] in-flight upload answered "${response.statusLine}" ${Math.round(response.at - signalledAt)} ms after SIGTERM; exit 0`);
+      console.info(
+        `[shutdown] in-flight upload answered "${response.statusLine}" ${Math.round(response.at - signalledAt)} ms after SIGTERM; exit 0`,
+      );
     } finally {
       await api?.stop();
       await database.drop();
@@ -102,7 +112,10 @@ describe('process lifecycle (node dist/src/main.js)', () => {
     const warnings = api.logs().filter(isWarn).map(message);
     expect(warnings).toHaveLength(5);
     for (const warning of warnings) expect(warning).toContain(`Database 127.0.0.1:${port}/streamly is not reachable`);
-    const errors = api.logs().filter((line) => line.level === 'error').map(message);
+    const errors = api
+      .logs()
+      .filter((line) => line.level === 'error')
+      .map(message);
     expect(errors.join('\n')).toContain(`Database 127.0.0.1:${port}/streamly is unreachable after 6 attempts`);
     expect(api.output.join('\n')).not.toContain('Sup3rSecretPw');
     expect(api.output.join('\n')).not.toMatch(/Retrying \(/); // no second, misleading retry log from TypeORM
@@ -114,7 +127,9 @@ describe('migration CLI (node dist/src/migrate.cli.js, the deploy Job)', () => {
   const runCli = (databaseUrl: string) =>
     new Promise<{ code: number | null; output: string }>((resolve) => {
       // As the Job runs it: production, database credentials only (no JWT or ingest secret).
-      const child = spawn(process.execPath, ['dist/src/migrate.cli.js'], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATABASE_URL: databaseUrl } });
+      const child = spawn(process.execPath, ['dist/src/migrate.cli.js'], {
+        env: { PATH: process.env.PATH ?? '', NODE_ENV: 'production', DATABASE_URL: databaseUrl },
+      });
       let output = '';
       child.stdout.on('data', (chunk) => (output += chunk));
       child.stderr.on('data', (chunk) => (output += chunk));
@@ -138,7 +153,9 @@ describe('migration CLI (node dist/src/migrate.cli.js, the deploy Job)', () => {
 
   it('refuses to run through PgBouncer (DB_PGBOUNCER=true) and exits 1', async () => {
     const result = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn(process.execPath, ['dist/src/migrate.cli.js'], { env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', DATABASE_URL: 'postgres://u@127.0.0.1:1/x', DB_PGBOUNCER: 'true' } });
+      const child = spawn(process.execPath, ['dist/src/migrate.cli.js'], {
+        env: { PATH: process.env.PATH ?? '', NODE_ENV: 'test', DATABASE_URL: 'postgres://u@127.0.0.1:1/x', DB_PGBOUNCER: 'true' },
+      });
       let output = '';
       child.stdout.on('data', (chunk) => (output += chunk));
       child.on('exit', (code) => resolve({ code, output }));

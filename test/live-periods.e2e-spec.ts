@@ -1,9 +1,11 @@
+import { expect } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { Sweeper } from '../src/database/sweeper.service.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { waitFor } from './helpers/http.js';
 import { ingestHooks, ownerStreams, type TestStream } from './helpers/ingest-hooks.js';
-import { createUser } from './helpers/users.js';
+import { aUser } from './helpers/builders.js';
+import { bodyOf, type ErrorBody } from './helpers/bodies.js';
 
 /**
  * Reconnect windows, live periods, maximum continuous duration, and publishes we
@@ -22,16 +24,25 @@ describe('live periods (reconnect window, max duration, lost callbacks)', () => 
     t = await startTestApp({ env: { INGEST_SESSION_TIMEOUT_SECONDS: '10', MAX_LIVE_STREAMS_PER_USER: '0' } });
     db = t.app.get(DataSource);
     hooks = ingestHooks(t);
-    streams = ownerStreams(t, await createUser(t));
+    streams = ownerStreams(t, await aUser(t));
   });
   afterAll(() => t.close());
 
   const periods = (stream: TestStream) =>
-    db.query(`SELECT id, idle_at, ended_at, end_reason FROM stream_live_periods WHERE stream_id = $1 ORDER BY id`, [stream.id]);
+    db.query<{ id: string; idle_at: Date | null; ended_at: Date | null; end_reason: string | null }[]>(
+      `SELECT id, idle_at, ended_at, end_reason FROM stream_live_periods WHERE stream_id = $1 ORDER BY id`,
+      [stream.id],
+    );
   const sessions = (stream: TestStream) =>
-    db.query(`SELECT client_id, live_period_id, ended_at, end_reason FROM publish_sessions WHERE stream_id = $1 ORDER BY id`, [stream.id]);
+    db.query<{ client_id: string; live_period_id: string; ended_at: Date | null; end_reason: string | null }[]>(
+      `SELECT client_id, live_period_id, ended_at, end_reason FROM publish_sessions WHERE stream_id = $1 ORDER BY id`,
+      [stream.id],
+    );
   const backdatePeriod = (stream: TestStream, seconds: number) =>
-    db.query(`UPDATE stream_live_periods SET started_at = now() - make_interval(secs => $2) WHERE stream_id = $1 AND ended_at IS NULL`, [stream.id, seconds]);
+    db.query(`UPDATE stream_live_periods SET started_at = now() - make_interval(secs => $2) WHERE stream_id = $1 AND ended_at IS NULL`, [
+      stream.id,
+      seconds,
+    ]);
 
   describe('reconnect window', () => {
     it('keeps the stream live after the last publisher left; a publish within it continues the same live period', async () => {
@@ -48,7 +59,7 @@ describe('live periods (reconnect window, max duration, lost callbacks)', () => 
       expect(await streams.statusOf(stream.id)).toBe('live');
       const after = await periods(stream);
       expect(after).toEqual([{ id: waiting.id, idle_at: null, ended_at: null, end_reason: null }]);
-      expect((await sessions(stream)).map((s: { client_id: string; live_period_id: string }) => [s.client_id, s.live_period_id])).toEqual([
+      expect((await sessions(stream)).map((s) => [s.client_id, s.live_period_id])).toEqual([
         [first, waiting.id],
         [second, waiting.id],
       ]);
@@ -68,7 +79,7 @@ describe('live periods (reconnect window, max duration, lost callbacks)', () => 
       expect(await periods(stream)).toEqual([expect.objectContaining({ end_reason: 'idle', ended_at: expect.any(Date) })]);
 
       await hooks.nginx('on_publish', stream.streamKey, client()).expect(200);
-      expect((await periods(stream)).map((p: { ended_at: Date | null }) => p.ended_at === null)).toEqual([false, true]);
+      expect((await periods(stream)).map((p) => p.ended_at === null)).toEqual([false, true]);
     });
 
     it('0 ends the live period at once; a stream that can no longer publish ends it at once whatever the window', async () => {
@@ -98,7 +109,7 @@ describe('live periods (reconnect window, max duration, lost callbacks)', () => 
       await backdatePeriod(stream, 61);
       const cut = await hooks.nginx('on_update', stream.streamKey, id);
       expect(cut.status).toBe(403);
-      expect(cut.body.message).toBe('the live period ran longer than maxContinuousSeconds');
+      expect(bodyOf<ErrorBody>(cut).message).toBe('the live period ran longer than maxContinuousSeconds');
       // No reconnect window after a cut-off: the period is over.
       expect(await streams.statusOf(stream.id)).toBe('active');
       expect(await periods(stream)).toEqual([expect.objectContaining({ end_reason: 'max_duration' })]);
@@ -129,8 +140,10 @@ describe('live periods (reconnect window, max duration, lost callbacks)', () => 
       await hooks.nginx('on_publish', stream.streamKey, two).expect(200);
       await backdatePeriod(stream, 61);
       await hooks.nginx('on_update', stream.streamKey, one).expect(403);
-      expect((await hooks.nginx('on_update', stream.streamKey, two)).body.message).toBe('the live period ran longer than maxContinuousSeconds');
-      expect((await sessions(stream)).map((s: { end_reason: string }) => s.end_reason)).toEqual(['max_duration', 'max_duration']);
+      expect(bodyOf<ErrorBody>(await hooks.nginx('on_update', stream.streamKey, two)).message).toBe(
+        'the live period ran longer than maxContinuousSeconds',
+      );
+      expect((await sessions(stream)).map((s) => s.end_reason)).toEqual(['max_duration', 'max_duration']);
     });
   });
 
@@ -142,7 +155,7 @@ describe('live periods (reconnect window, max duration, lost callbacks)', () => 
       const lost = client();
       await hooks.nginx('on_update', stream.streamKey, lost).expect(200);
       const rows = await sessions(stream);
-      expect(rows.map((s: { client_id: string; ended_at: Date | null }) => [s.client_id, s.ended_at])).toEqual([
+      expect(rows.map((s) => [s.client_id, s.ended_at])).toEqual([
         [known, null],
         [lost, null],
       ]);

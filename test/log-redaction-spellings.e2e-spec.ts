@@ -39,7 +39,14 @@ describe('log redaction by route, not by spelling (production, real process)', (
   beforeAll(async () => {
     database = await createDatabase('spellings');
     api = await startApiProcess({
-      env: { NODE_ENV: 'production', LOG_LEVEL: 'debug', BCRYPT_COST: '10', DATABASE_URL: database.url, INGEST_SECRET: ingestSecret, SHUTDOWN_DRAIN_MS: '0' },
+      env: {
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'debug',
+        BCRYPT_COST: '10',
+        DATABASE_URL: database.url,
+        INGEST_SECRET: ingestSecret,
+        SHUTDOWN_DRAIN_MS: '0',
+      },
     });
   }, 60_000);
 
@@ -55,8 +62,12 @@ describe('log redaction by route, not by spelling (production, real process)', (
       headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify(body),
     });
-    expect((await timedFetch(`${api.url}/api/v1/users`, json({ username: 'spelling', email: 'spelling@example.com', password }))).status).toBe(201);
-    const session = (await timedFetch(`${api.url}/api/v1/auth/login`, json({ login: 'spelling', password }))).body as { accessToken: string };
+    expect(
+      (await timedFetch(`${api.url}/api/v1/users`, json({ username: 'spelling', email: 'spelling@example.com', password }))).status,
+    ).toBe(201);
+    const session = (await timedFetch(`${api.url}/api/v1/auth/login`, json({ login: 'spelling', password }))).body as {
+      accessToken: string;
+    };
     const created = await timedFetch(`${api.url}/api/v1/streams`, json({}, session.accessToken));
     expect(created.status).toBe(201);
     const key = (created.body as { streamKey: string }).streamKey;
@@ -110,21 +121,47 @@ describe('log redaction by route, not by spelling (production, real process)', (
     expect(statuses[0]).toBe(200);
     expect(statuses[3]).toBe(200);
 
-    const secretNames = ['secret', 'Secret', 'SECRET', '%73ecret', encodeAll('secret'), 'secret[]', 'secert', 'x', 'token', 'access_token', 'name', 'key'];
+    const secretNames = [
+      'secret',
+      'Secret',
+      'SECRET',
+      '%73ecret',
+      encodeAll('secret'),
+      'secret[]',
+      'secert',
+      'x',
+      'token',
+      'access_token',
+      'name',
+      'key',
+    ];
     const queries = [
-      ...secretNames.flatMap((name) => [`${name}=${ingestSecret}`, `${name}=${encodeAll(ingestSecret)}`, `${name}=${token}`, `${name}=${K}`]),
+      ...secretNames.flatMap((name) => [
+        `${name}=${ingestSecret}`,
+        `${name}=${encodeAll(ingestSecret)}`,
+        `${name}=${token}`,
+        `${name}=${K}`,
+      ]),
       `secret=${ingestSecret}&secret=${ingestSecret}`,
       ingestSecret,
       K,
       `${K}=1`,
       `status=live&${ingestSecret}`,
     ];
-    const queryPaths = ['/api/v1/ingest/nginx/on_publish', '/api/v1/ingest/%6Eginx/on_publish', '/api/v1/ingest/nginx/on_publish/', '/api/v1/ingest/mediamtx/auth', '/api/v1/streams', '/no/such/path'];
+    const queryPaths = [
+      '/api/v1/ingest/nginx/on_publish',
+      '/api/v1/ingest/%6Eginx/on_publish',
+      '/api/v1/ingest/nginx/on_publish/',
+      '/api/v1/ingest/mediamtx/auth',
+      '/api/v1/streams',
+      '/no/such/path',
+    ];
     const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
     for (const path of queryPaths) {
       for (const search of queries) statuses.push(await raw(api.port, 'POST', `${path}?${search}`, form, `app=live&name=${K}&clientid=1`));
     }
-    for (const search of queries) statuses.push(await raw(api.port, 'GET', `/api/v1/ingest/keys/${K}?${search}`, { Authorization: `Bearer ${token}` }));
+    for (const search of queries)
+      statuses.push(await raw(api.port, 'GET', `/api/v1/ingest/keys/${K}?${search}`, { Authorization: `Bearer ${token}` }));
     expect(statuses).not.toContain(500);
 
     // One log line per request, also for those the router refused (400 bad URL, 414 too long).

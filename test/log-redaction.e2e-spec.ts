@@ -44,16 +44,32 @@ describe('log redaction (node dist/src/main.js, LOG_LEVEL=debug)', () => {
       ['/api/v1/users', json({ username: 'redact_me', email: 'redact@example.com', password: secrets.password })],
       ['/api/v1/auth/login', json({ login: 'redact_me', password: secrets.password })],
       ['/api/v1/auth/refresh', json({ refreshToken: secrets.refreshToken })],
-      ['/api/v1/users/me/password', { ...json({ currentPassword: secrets.password, newPassword: secrets.newPassword }, bearer), method: 'PUT' }],
+      [
+        '/api/v1/users/me/password',
+        { ...json({ currentPassword: secrets.password, newPassword: secrets.newPassword }, bearer), method: 'PUT' },
+      ],
       ['/api/v1/streams', json({}, bearer)],
       [`/api/v1/ingest/keys/${secrets.streamKey}?secret=${ingestSecret}`, {}], // refused (401): Bearer only
       [`/api/v1/ingest/keys/${secrets.streamKey}`, { headers: { Authorization: `Bearer ${ingestSecret}` } }],
       [
         `/api/v1/ingest/nginx/on_publish?secret=${ingestSecret}`,
-        { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: `app=live&call=publish&name=${secrets.streamKey}&clientid=7` },
+        {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+          body: `app=live&call=publish&name=${secrets.streamKey}&clientid=7`,
+        },
       ],
-      ['/api/v1/ingest/srs/on_publish', json({ action: 'on_publish', app: 'live', stream: secrets.streamKey }, { Authorization: `Bearer ${ingestSecret}` })],
-      ['/api/v1/ingest/mediamtx/auth', json({ action: 'publish', path: `live/${secrets.streamKey}`, query: `secret=${ingestSecret}` }, { Authorization: `Bearer ${ingestSecret}` })],
+      [
+        '/api/v1/ingest/srs/on_publish',
+        json({ action: 'on_publish', app: 'live', stream: secrets.streamKey }, { Authorization: `Bearer ${ingestSecret}` }),
+      ],
+      [
+        '/api/v1/ingest/mediamtx/auth',
+        json(
+          { action: 'publish', path: `live/${secrets.streamKey}`, query: `secret=${ingestSecret}` },
+          { Authorization: `Bearer ${ingestSecret}` },
+        ),
+      ],
       [`/no/such/path?token=${secrets.accessToken}&key=${secrets.streamKey}&name=${secrets.streamKey}`, {}],
     ];
     for (const [path, init] of requests) {
@@ -70,7 +86,11 @@ describe('log redaction (node dist/src/main.js, LOG_LEVEL=debug)', () => {
     expect(requestLines).toHaveLength(expected);
 
     // One JSON line per request, with its id (the caller's when sane) and a redacted URL.
-    expect(requestLines[0]).toMatchObject({ reqId: 'redaction-test-1', req: { method: 'GET', route: '/health', url: '/health' }, res: { statusCode: 200 } });
+    expect(requestLines[0]).toMatchObject({
+      reqId: 'redaction-test-1',
+      req: { method: 'GET', route: '/health', url: '/health' },
+      res: { statusCode: 200 },
+    });
     const urls = requestLines.map((line) => (line.req as { url: string }).url);
     expect(urls).toContain('/api/v1/ingest/keys/[REDACTED]?secret=[REDACTED]');
     expect(urls).toContain('/api/v1/ingest/nginx/on_publish?secret=[REDACTED]');
@@ -107,10 +127,18 @@ describe('log redaction (node dist/src/main.js, LOG_LEVEL=debug)', () => {
     expect(created.status).toBe(201);
     const stream = created.body as { id: number; streamKey: string };
     const hook = (name: string, clientId: number, callName: string) =>
-      call('POST', `/api/v1/ingest/nginx/${callName}?secret=${ingestSecret}`, undefined, undefined, `app=live&call=${callName}&name=${stream.streamKey}&clientid=${clientId}&addr=127.0.0.1`);
+      call(
+        'POST',
+        `/api/v1/ingest/nginx/${callName}?secret=${ingestSecret}`,
+        undefined,
+        undefined,
+        `app=live&call=${callName}&name=${stream.streamKey}&clientid=${clientId}&addr=127.0.0.1`,
+      );
     expect((await hook(stream.streamKey, 41, 'on_publish')).status).toBe(200);
     expect((await hook(stream.streamKey, 41, 'on_update')).status).toBe(200);
-    const lookup = await timedFetch(`${api.url}/api/v1/ingest/keys/${stream.streamKey}`, { headers: { Authorization: `Bearer ${ingestSecret}` } });
+    const lookup = await timedFetch(`${api.url}/api/v1/ingest/keys/${stream.streamKey}`, {
+      headers: { Authorization: `Bearer ${ingestSecret}` },
+    });
     expect(lookup.status).toBe(200);
     expect((await hook(stream.streamKey, 41, 'on_publish_done')).status).toBe(200);
     const rotated = await call('POST', `/api/v1/streams/${stream.id}/key`, undefined, accessToken);

@@ -15,7 +15,10 @@ describeWithTools('/metrics while PostgreSQL is stopped or frozen (throwaway clu
   beforeAll(async () => {
     cluster = await createCluster();
     await cluster.sql('CREATE DATABASE app');
-    t = await startTestApp({ listen: true, env: { DATABASE_URL: cluster.url('app'), DB_CONNECT_TIMEOUT_MS: '1000', DB_STATEMENT_TIMEOUT_MS: '1500' } });
+    t = await startTestApp({
+      listen: true,
+      env: { DATABASE_URL: cluster.url('app'), DB_CONNECT_TIMEOUT_MS: '1000', DB_STATEMENT_TIMEOUT_MS: '1500' },
+    });
     collector = t.app.get(DatabaseCollector);
   }, 60_000);
 
@@ -84,7 +87,9 @@ describeWithTools('/metrics while PostgreSQL is stopped or frozen (throwaway clu
       expect(refreshMs).toBeGreaterThanOrEqual(900);
       const { text } = await scrape();
       expectDatabaseDown(text);
-      console.info(`[metrics outage] frozen: /metrics in ${Math.round(during.ms)} ms during the collection, which failed after ${Math.round(refreshMs)} ms`);
+      console.info(
+        `[metrics outage] frozen: /metrics in ${Math.round(during.ms)} ms during the collection, which failed after ${Math.round(refreshMs)} ms`,
+      );
     } finally {
       await cluster.thaw();
     }

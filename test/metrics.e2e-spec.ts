@@ -16,7 +16,11 @@ describe('/metrics (Prometheus)', () => {
     for (let i = 0; i < 3; i++) await t.http().get('/health').expect(200);
     await t.http().get('/health/live').expect(200);
     await t.http().get('/api/v1/ingest/keys/Sup3rSecretStreamKey?secret=IngestSecretValue').expect(401);
-    await t.http().get('/api/v1/ingest/keys/Sup3rSecretStreamKey_unknown_to_us').set('Authorization', `Bearer ${t.config.ingestSecret}`).expect(404);
+    await t
+      .http()
+      .get('/api/v1/ingest/keys/Sup3rSecretStreamKey_unknown_to_us')
+      .set('Authorization', `Bearer ${t.config.ingestSecret}`)
+      .expect(404);
     await t.http().get('/no/such/route').expect(404);
 
     const res = await t.http().get('/metrics').expect(200);
@@ -26,7 +30,9 @@ describe('/metrics (Prometheus)', () => {
     expect(sample(text, 'http_request_duration_seconds_count', 'method="GET",route="/health",status_code="200"')).toBe(3);
     expect(sample(text, 'http_request_duration_seconds_count', 'method="GET",route="/health/live",status_code="200"')).toBe(1);
     expect(sample(text, 'http_request_duration_seconds_count', 'method="GET",route="unmatched",status_code="404"')).toBe(1);
-    expect(sample(text, 'http_request_duration_seconds_count', 'method="GET",route="/api/v1/ingest/keys/:streamKey",status_code="404"')).toBe(1);
+    expect(
+      sample(text, 'http_request_duration_seconds_count', 'method="GET",route="/api/v1/ingest/keys/:streamKey",status_code="404"'),
+    ).toBe(1);
     expect(text).toContain('http_request_duration_seconds_bucket{le="0.005",method="GET",route="/health",status_code="200"}');
     // Raw URLs never become labels: no key, no secret, no made-up path.
     expect(text).not.toMatch(/Sup3rSecretStreamKey|IngestSecretValue|no\/such\/route/);
@@ -38,7 +44,12 @@ describe('/metrics (Prometheus)', () => {
     expect(sample(text, 'streamly_ingest_decisions_total', 'adapter="keys",outcome="unauthorized"')).toBe(1);
     expect(sample(text, 'streamly_ingest_decisions_total', 'adapter="keys",outcome="unknown"')).toBe(1);
 
-    for (const name of ['process_cpu_user_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_seconds', 'nodejs_heap_size_used_bytes']) {
+    for (const name of [
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_heap_size_used_bytes',
+    ]) {
       expect(text).toContain(`# TYPE ${name}`);
     }
   });

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { parse, parseAllDocuments } from 'yaml';
@@ -8,27 +9,26 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { waitFor } from './helpers/http.js';
 import { labelValues, nginxHook, runTool, sample } from './helpers/monitoring.js';
 import { findTool } from './helpers/tools.js';
-import { createUser, type TestUser } from './helpers/users.js';
+import { aStream, aUser, type BuiltUser } from './helpers/builders.js';
 
 const STATEMENT = 'streamly_db_statement_duration_seconds';
 
 describe('database monitoring in /metrics (statement durations, connections, sizes, platform counts)', () => {
   let t: TestApp;
-  let owner: TestUser;
+  let owner: BuiltUser;
   let dataSource: DataSource;
   const scrape = async () => (await t.http().get('/metrics').expect(200)).text;
   const collected = async () => {
     await t.app.get(DatabaseCollector).refresh();
     return scrape();
   };
-  const newStream = async (): Promise<{ id: string; streamKey: string }> =>
-    // No reconnect window: a stream is active again as soon as its publish is done.
-    (await t.http().post('/api/v1/streams').set(owner.auth).send({ reconnectWindowSeconds: 0 }).expect(201)).body;
+  // No reconnect window: a stream is active again as soon as its publish is done.
+  const newStream = () => aStream(t, owner, { reconnectWindowSeconds: 0 });
 
   beforeAll(async () => {
     t = await startTestApp();
     dataSource = t.app.get(DataSource);
-    owner = await createUser(t);
+    owner = await aUser(t);
   });
   afterAll(() => t.close());
 
@@ -60,7 +60,13 @@ describe('database monitoring in /metrics (statement durations, connections, siz
 
   it('connections by state, database and table sizes, and how long the collection took', async () => {
     const text = await collected();
-    expect(labelValues(text, 'streamly_db_backends', 'state').sort()).toEqual(['active', 'idle', 'idle_in_transaction', 'other', 'waiting_on_lock']);
+    expect(labelValues(text, 'streamly_db_backends', 'state').sort()).toEqual([
+      'active',
+      'idle',
+      'idle_in_transaction',
+      'other',
+      'waiting_on_lock',
+    ]);
     // The app's own pool is connected and idle between requests; the collector does not count itself.
     expect(sample(text, 'streamly_db_backends', 'state="idle"')).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'streamly_db_size_bytes')).toBeGreaterThan(1_000_000);
@@ -126,7 +132,9 @@ describe('database monitoring in /metrics (statement durations, connections, siz
   });
 
   it('the Grafana dashboard queries only metrics this app exposes', async () => {
-    const dashboard = JSON.parse(await readFile('deploy/monitoring/grafana-dashboard.json', 'utf8')) as { panels: Array<{ title: string; targets?: Array<{ expr: string }> }> };
+    const dashboard = JSON.parse(await readFile('deploy/monitoring/grafana-dashboard.json', 'utf8')) as {
+      panels: Array<{ title: string; targets?: Array<{ expr: string }> }>;
+    };
     const exposed = new Set([...(await scrape()).matchAll(/^# TYPE (\S+) (\S+)/gm)].map((m) => m[1]));
     const exprs = dashboard.panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel: panel.title, expr: target.expr })));
     expect(exprs.length).toBeGreaterThan(15);
@@ -150,14 +158,26 @@ describe('database monitoring in /metrics (statement durations, connections, siz
 });
 
 describe('the prometheus-operator objects (deploy/monitoring)', () => {
-  const load = async (path: string) => parse(await readFile(path, 'utf8'));
+  /** The fields these tests read of the ServiceMonitor, Service, Deployment, PrometheusRule and alerts.yml. */
+  interface Manifest {
+    kind: string;
+    metadata: { labels: Record<string, string> };
+    spec: {
+      selector: { matchLabels: Record<string, string> } & Record<string, string>;
+      endpoints: unknown[];
+      ports: Array<{ name: string }>;
+      template: { metadata: { labels: Record<string, string> } };
+      groups: unknown[];
+    };
+    groups: unknown[];
+  }
+  const load = async (path: string) => parse(await readFile(path, 'utf8')) as Manifest;
 
   it('the ServiceMonitor selects the Service in front of the Deployment, on its http port, at /metrics', async () => {
-    const [monitor, service, deployment] = await Promise.all([
-      load('deploy/monitoring/servicemonitor.yaml'),
-      load('deploy/kubernetes/service.yaml'),
-      parseAllDocuments(await readFile('deploy/kubernetes/deployment.yaml', 'utf8')).map((doc) => doc.toJS()).find((doc) => doc.kind === 'Deployment'),
-    ]);
+    const [monitor, service] = await Promise.all([load('deploy/monitoring/servicemonitor.yaml'), load('deploy/kubernetes/service.yaml')]);
+    const deployment = parseAllDocuments(await readFile('deploy/kubernetes/deployment.yaml', 'utf8'))
+      .map((doc) => doc.toJS() as Manifest)
+      .find((doc) => doc.kind === 'Deployment')!;
     expect(monitor.kind).toBe('ServiceMonitor');
     const selector = monitor.spec.selector.matchLabels;
     expect(Object.keys(selector).length).toBeGreaterThan(0);
@@ -166,7 +186,7 @@ describe('the prometheus-operator objects (deploy/monitoring)', () => {
     // The Service sends to the Deployment's pods, on the port the ServiceMonitor names.
     expect(deployment.spec.template.metadata.labels).toMatchObject(service.spec.selector);
     expect(monitor.spec.endpoints).toEqual([expect.objectContaining({ port: 'http', path: '/metrics' })]);
-    expect(service.spec.ports.map((port: { name: string }) => port.name)).toContain('http');
+    expect(service.spec.ports.map((port) => port.name)).toContain('http');
   });
 
   it('the PrometheusRule holds exactly the groups of alerts.yml', async () => {

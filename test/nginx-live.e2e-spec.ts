@@ -1,10 +1,11 @@
+import { expect } from '@jest/globals';
 import { DataSource } from 'typeorm';
 import { baseUrl, startTestApp, type TestApp } from './helpers/app.js';
 import { waitFor } from './helpers/http.js';
 import { ownerStreams, type TestStream } from './helpers/ingest-hooks.js';
 import { RTMP_MODULE, startNginxRtmp, type NginxRtmp } from './helpers/nginx-rtmp.js';
 import { describeWithTools } from './helpers/tools.js';
-import { createUser } from './helpers/users.js';
+import { aUser } from './helpers/builders.js';
 
 /**
  * Reconnect window, maximum continuous duration and lost callbacks with a real
@@ -24,7 +25,7 @@ describeWithTools('live ingest with a real nginx-rtmp and ffmpeg', ['nginx', RTM
       env: { INGEST_SESSION_TIMEOUT_SECONDS: '10', STREAM_SWEEP_INTERVAL_SECONDS: '1', MAX_LIVE_STREAMS_PER_USER: '0' },
     });
     db = t.app.get(DataSource);
-    streams = ownerStreams(t, await createUser(t));
+    streams = ownerStreams(t, await aUser(t));
     nginx = await startNginxRtmp({ apis: [baseUrl(t.app)], secret: t.config.ingestSecret, applications: { live: '1s', slow: '12s' } });
   });
   afterAll(async () => {
@@ -34,9 +35,16 @@ describeWithTools('live ingest with a real nginx-rtmp and ffmpeg', ['nginx', RTM
 
   const waitForStatus = (stream: TestStream, status: string, ms: number) =>
     waitFor(async () => (await streams.statusOf(stream.id)) === status, ms, 100, `stream did not become ${status} within ${ms} ms`);
-  const periods = (stream: TestStream) => db.query(`SELECT id, idle_at, end_reason FROM stream_live_periods WHERE stream_id = $1 ORDER BY id`, [stream.id]);
+  const periods = (stream: TestStream) =>
+    db.query<{ id: string; idle_at: Date | null; end_reason: string | null }[]>(
+      `SELECT id, idle_at, end_reason FROM stream_live_periods WHERE stream_id = $1 ORDER BY id`,
+      [stream.id],
+    );
   const sessions = (stream: TestStream) =>
-    db.query(`SELECT id, live_period_id, ended_at, end_reason FROM publish_sessions WHERE stream_id = $1 ORDER BY id`, [stream.id]);
+    db.query<{ id: string; live_period_id: string; ended_at: Date | null; end_reason: string | null }[]>(
+      `SELECT id, live_period_id, ended_at, end_reason FROM publish_sessions WHERE stream_id = $1 ORDER BY id`,
+      [stream.id],
+    );
 
   it('an encoder that reconnects within the window continues the same live period; after the window the stream goes active within 5 s', async () => {
     const stream = await streams.create({ reconnectWindowSeconds: 10 });
@@ -51,7 +59,7 @@ describeWithTools('live ingest with a real nginx-rtmp and ffmpeg', ['nginx', RTM
     expect((await second.exited).code).toBe(0);
     const [period] = await periods(stream);
     expect((await periods(stream)).length).toBe(1);
-    expect((await sessions(stream)).map((s: { live_period_id: string }) => s.live_period_id)).toEqual([period.id, period.id]);
+    expect((await sessions(stream)).map((s) => s.live_period_id)).toEqual([period.id, period.id]);
 
     await waitFor(async () => (await periods(stream))[0]?.idle_at !== null, 5000, 50, 'publish-done did not arrive');
     const [{ idle_at: windowEnd }] = await periods(stream);
@@ -77,7 +85,7 @@ describeWithTools('live ingest with a real nginx-rtmp and ffmpeg', ['nginx', RTM
     const again = nginx.publish(stream.streamKey, 2);
     await waitForStatus(stream, 'live', 5000);
     expect((await again.exited).code).toBe(0);
-    expect((await periods(stream)).map((p: { end_reason: string | null }) => p.end_reason)).toEqual(['max_duration', null]);
+    expect((await periods(stream)).map((p) => p.end_reason)).toEqual(['max_duration', null]);
   }, 60_000);
 
   it('its on_publish never reached us: the next on_update takes the publish up again and ffmpeg streams on', async () => {
@@ -97,7 +105,12 @@ describeWithTools('live ingest with a real nginx-rtmp and ffmpeg', ['nginx', RTM
     const publisher = nginx.publish(stream.streamKey, 26, 'slow');
     await waitForStatus(stream, 'live', 5000);
     // 10 s without on_update, then the 1 s sweep closes it...
-    await waitFor(async () => (await sessions(stream))[0]?.end_reason === 'quiet', 20_000, 200, 'the sweep did not close the quiet session');
+    await waitFor(
+      async () => (await sessions(stream))[0]?.end_reason === 'quiet',
+      20_000,
+      200,
+      'the sweep did not close the quiet session',
+    );
     // ...and nginx's on_update at 12 s takes it up again instead of dropping the publisher.
     await waitFor(async () => (await sessions(stream))[0]?.ended_at === null, 10_000, 200, 'on_update did not take the session up again');
     expect(await streams.statusOf(stream.id)).toBe('live');

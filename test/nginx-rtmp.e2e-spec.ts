@@ -6,7 +6,8 @@ import { freePort } from '../src/database/embedded-postgres.js';
 import { baseUrl, startTestApp, type TestApp } from './helpers/app.js';
 import { waitFor } from './helpers/http.js';
 import { describeWithTools, findTool } from './helpers/tools.js';
-import { createUser, type TestUser } from './helpers/users.js';
+import { aStream, aUser, type BuiltUser } from './helpers/builders.js';
+import { bodyOf, type StreamBody } from './helpers/bodies.js';
 
 /**
  * A real nginx-rtmp in front of the app: nginx calls our hooks, ffmpeg publishes
@@ -20,14 +21,14 @@ const NGINX = findTool('nginx') ?? 'nginx';
 
 describeWithTools('nginx-rtmp with a real RTMP publisher', ['nginx', RTMP_MODULE, 'ffmpeg'], () => {
   let t: TestApp;
-  let owner: TestUser;
+  let owner: BuiltUser;
   let dir: string;
   let rtmpPort: number;
   const children = new Set<ChildProcess>();
 
   beforeAll(async () => {
     t = await startTestApp({ listen: true });
-    owner = await createUser(t);
+    owner = await aUser(t);
     dir = await mkdtemp(join(tmpdir(), 'streamly-nginx-'));
     rtmpPort = await freePort();
     const hook = (call: string) => `${baseUrl(t.app)}/api/v1/ingest/nginx/${call}?secret=${encodeURIComponent(t.config.ingestSecret)}`;
@@ -59,7 +60,12 @@ server {
 `,
     );
     track(spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] }));
-    await waitFor(async () => (await readFile(join(dir, 'nginx.pid'), 'utf8').catch(() => '')).trim() !== '', 5000, 100, 'nginx did not start');
+    await waitFor(
+      async () => (await readFile(join(dir, 'nginx.pid'), 'utf8').catch(() => '')).trim() !== '',
+      5000,
+      100,
+      'nginx did not start',
+    );
   });
 
   afterAll(async () => {
@@ -80,7 +86,21 @@ server {
     const child = track(
       spawn(
         'ffmpeg',
-        ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=15', '-t', String(seconds), '-f', 'flv', `rtmp://127.0.0.1:${rtmpPort}/live/${key}`],
+        [
+          '-hide_banner',
+          '-loglevel',
+          'error',
+          '-re',
+          '-f',
+          'lavfi',
+          '-i',
+          'testsrc=size=320x240:rate=15',
+          '-t',
+          String(seconds),
+          '-f',
+          'flv',
+          `rtmp://127.0.0.1:${rtmpPort}/live/${key}`,
+        ],
         { stdio: ['ignore', 'ignore', 'pipe'] },
       ),
     );
@@ -93,9 +113,8 @@ server {
   }
 
   // No reconnect window: active as soon as ffmpeg stops (the window has its own suite, nginx-live).
-  const newStream = async () =>
-    (await t.http().post('/api/v1/streams').set(owner.auth).send({ reconnectWindowSeconds: 0 }).expect(201)).body as { id: number; streamKey: string };
-  const statusOf = async (id: number) => (await t.http().get(`/api/v1/streams/${id}`).set(owner.auth).expect(200)).body.status as string;
+  const newStream = () => aStream(t, owner, { reconnectWindowSeconds: 0 });
+  const statusOf = async (id: number) => bodyOf<StreamBody>(await t.http().get(`/api/v1/streams/${id}`).set(owner.auth).expect(200)).status;
   const waitForStatus = (id: number, status: string, ms: number) =>
     waitFor(async () => (await statusOf(id)) === status, ms, 100, `stream did not become ${status} within ${ms} ms`);
 
@@ -133,7 +152,6 @@ server {
     expect(log).not.toContain(t.config.ingestSecret);
   });
 });
-
 
 /** SIGTERM, then SIGKILL if it lingers; resolves once the process is gone. */
 async function stop(child: ChildProcess): Promise<void> {

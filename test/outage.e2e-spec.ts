@@ -16,7 +16,9 @@ class DatabaseCheckController {
 
   @Get()
   async read(): Promise<{ backendPid: number; users: number }> {
-    const [row] = await this.dataSource.query('SELECT pg_backend_pid() AS "backendPid", count(*)::int AS users FROM users');
+    const [row] = await this.dataSource.query<{ backendPid: number; users: number }[]>(
+      'SELECT pg_backend_pid() AS "backendPid", count(*)::int AS users FROM users',
+    );
     return row;
   }
 }
@@ -57,7 +59,11 @@ describeWithTools('database outages (throwaway PostgreSQL stopped, frozen and re
   }, 60_000);
 
   const probes = async () => {
-    const [health, ready, live] = await Promise.all([timedFetch(`${url}/health`), timedFetch(`${url}/health/ready`), timedFetch(`${url}/health/live`)]);
+    const [health, ready, live] = await Promise.all([
+      timedFetch(`${url}/health`),
+      timedFetch(`${url}/health/ready`),
+      timedFetch(`${url}/health/live`),
+    ]);
     return { health, ready, live };
   };
 
@@ -131,7 +137,12 @@ describeWithTools('database outages (throwaway PostgreSQL stopped, frozen and re
     const single = await startTestApp({
       listen: true,
       controllers: [DatabaseCheckController],
-      env: { DATABASE_URL: cluster.url('app'), DB_POOL_MAX: '1', MIGRATIONS_RUN: 'false', DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS) },
+      env: {
+        DATABASE_URL: cluster.url('app'),
+        DB_POOL_MAX: '1',
+        MIGRATIONS_RUN: 'false',
+        DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
+      },
     });
     const singleUrl = baseUrl(single.app);
     let hungPid: number | undefined;

@@ -9,12 +9,16 @@ import { startTestApp, type TestApp } from './helpers/app.js';
 import { adminQuery, createDatabase, serverUrl } from './helpers/database.js';
 import { startPgBouncer, type PgBouncer } from './helpers/pgbouncer.js';
 import { describeWithTools } from './helpers/tools.js';
+import { bodyOf, type HealthBody } from './helpers/bodies.js';
 
 /** `npm run migration:run:locked`, as the deploy Job runs it: straight to PostgreSQL, never through PgBouncer. */
 function runMigrationCli(databaseUrl: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['dist/src/migrate.cli.js'], { env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, NODE_ENV: 'test' } }, (error, stdout, stderr) =>
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
+    execFile(
+      process.execPath,
+      ['dist/src/migrate.cli.js'],
+      { env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, NODE_ENV: 'test' } },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
     );
   });
 }
@@ -34,7 +38,13 @@ describeWithTools('through PgBouncer in transaction pooling mode', ['pgbouncer']
     // The server-side statement timeout, set where PgBouncer does not get in the way (docs/operations.md).
     await adminQuery(`ALTER DATABASE "${database.name}" SET statement_timeout = '400ms'`);
     t = await startTestApp({
-      env: { DATABASE_URL: bouncer.url(database.name), DB_PGBOUNCER: 'true', MIGRATIONS_RUN: 'false', DB_POOL_MAX: '10', DB_STATEMENT_TIMEOUT_MS: '2000' },
+      env: {
+        DATABASE_URL: bouncer.url(database.name),
+        DB_PGBOUNCER: 'true',
+        MIGRATIONS_RUN: 'false',
+        DB_POOL_MAX: '10',
+        DB_STATEMENT_TIMEOUT_MS: '2000',
+      },
     });
     dataSource = t.app.get(DataSource);
   }, 60_000);
@@ -54,11 +64,13 @@ describeWithTools('through PgBouncer in transaction pooling mode', ['pgbouncer']
 
   it('DB_PGBOUNCER=true refuses MIGRATIONS_RUN=true (a session advisory lock does not survive transaction pooling)', () => {
     expect(() => loadConfig({ NODE_ENV: 'test', DATABASE_URL: bouncer.url(database.name), DB_PGBOUNCER: 'true' })).toThrow(ConfigError);
-    expect(() => loadConfig({ NODE_ENV: 'test', DATABASE_URL: bouncer.url(database.name), DB_PGBOUNCER: 'true' })).toThrow(/MIGRATIONS_RUN must be false/);
+    expect(() => loadConfig({ NODE_ENV: 'test', DATABASE_URL: bouncer.url(database.name), DB_PGBOUNCER: 'true' })).toThrow(
+      /MIGRATIONS_RUN must be false/,
+    );
   });
 
   it('probes and metrics answer', async () => {
-    expect((await t.http().get('/health').expect(200)).body.info.database.status).toBe('up');
+    expect(bodyOf<HealthBody>(await t.http().get('/health').expect(200)).info.database.status).toBe('up');
     await t.http().get('/health/ready').expect(200);
     const metrics = await t.http().get('/metrics').expect(200);
     expect(metrics.text).toMatch(/streamly_db_pool_connections\{pool="primary"\} [1-9]/);
@@ -70,16 +82,26 @@ describeWithTools('through PgBouncer in transaction pooling mode', ['pgbouncer']
         dataSource.transaction(async (manager) => {
           const suffix = `${i}_${randomBytes(3).toString('hex')}`;
           const user = await manager.save(User, { username: `pb_${suffix}`, email: `pb_${suffix}@example.com`, passwordHash: 'x' });
-          await manager.save(Stream, { userId: user.id, streamKey: randomBytes(24).toString('base64url'), expiresAt: new Date(Date.now() + 60_000) });
-          const [{ count }] = await manager.query('SELECT count(*)::int AS count FROM streams WHERE user_id = $1', [user.id]);
-          return count as number;
+          await manager.save(Stream, {
+            userId: user.id,
+            streamKey: randomBytes(24).toString('base64url'),
+            expiresAt: new Date(Date.now() + 60_000),
+          });
+          const [{ count }] = await manager.query<{ count: number }[]>('SELECT count(*)::int AS count FROM streams WHERE user_id = $1', [
+            user.id,
+          ]);
+          return count;
         }),
       ),
     );
     expect(results).toEqual(Array(40).fill(1));
-    const [{ users }] = await dataSource.query("SELECT count(*)::int AS users FROM users WHERE username LIKE 'pb\\_%'");
+    const [{ users }] = await dataSource.query<{ users: number }[]>(
+      "SELECT count(*)::int AS users FROM users WHERE username LIKE 'pb\\_%'",
+    );
     expect(users).toBe(40);
-    const [{ servers }] = await adminQuery(`SELECT count(*)::int AS servers FROM pg_stat_activity WHERE datname = $1`, [database.name]).then((r) => r.rows);
+    const [{ servers }] = await adminQuery(`SELECT count(*)::int AS servers FROM pg_stat_activity WHERE datname = $1`, [
+      database.name,
+    ]).then((r) => r.rows);
     expect(servers).toBeLessThanOrEqual(3);
   });
 
@@ -87,11 +109,18 @@ describeWithTools('through PgBouncer in transaction pooling mode', ['pgbouncer']
     const name = `pb_dup_${randomBytes(3).toString('hex')}`;
     await dataSource.getRepository(User).save({ username: name, email: `${name}@example.com`, passwordHash: 'x' });
     const duplicate = dataSource.transaction(async (manager) => {
-      await manager.save(Stream, { userId: (await manager.findOneByOrFail(User, { username: name })).id, streamKey: randomBytes(24).toString('base64url'), expiresAt: new Date() });
+      await manager.save(Stream, {
+        userId: (await manager.findOneByOrFail(User, { username: name })).id,
+        streamKey: randomBytes(24).toString('base64url'),
+        expiresAt: new Date(),
+      });
       await manager.save(User, { username: name, email: `other_${name}@example.com`, passwordHash: 'x' });
     });
     await expect(duplicate).rejects.toMatchObject({ driverError: { code: '23505' } });
-    const [{ streams }] = await dataSource.query('SELECT count(*)::int AS streams FROM streams s JOIN users u ON u.id = s.user_id WHERE u.username = $1', [name]);
+    const [{ streams }] = await dataSource.query<{ streams: number }[]>(
+      'SELECT count(*)::int AS streams FROM streams s JOIN users u ON u.id = s.user_id WHERE u.username = $1',
+      [name],
+    );
     expect(streams).toBe(0);
   });
 

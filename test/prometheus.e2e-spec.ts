@@ -8,7 +8,7 @@ import { baseUrl, startTestApp, type TestApp } from './helpers/app.js';
 import { waitFor } from './helpers/http.js';
 import { nginxHook } from './helpers/monitoring.js';
 import { describeWithTools, findTool } from './helpers/tools.js';
-import { createUser, type TestUser } from './helpers/users.js';
+import { aStream, aUser, type BuiltUser } from './helpers/builders.js';
 
 /**
  * A real Prometheus (Debian's `prometheus` package) scraping the app every second, with
@@ -17,14 +17,14 @@ import { createUser, type TestUser } from './helpers/users.js';
  */
 describeWithTools('a real Prometheus scraping the app', ['prometheus'], () => {
   let t: TestApp;
-  let owner: TestUser;
+  let owner: BuiltUser;
   let dir: string;
   let prometheus: ChildProcess | undefined;
   let api: string;
 
   beforeAll(async () => {
     t = await startTestApp({ listen: true });
-    owner = await createUser(t);
+    owner = await aUser(t);
     dir = await mkdtemp(join(tmpdir(), 'streamly-prometheus-'));
     const port = await freePort();
     api = `http://127.0.0.1:${port}`;
@@ -45,7 +45,12 @@ scrape_configs:
     );
     prometheus = spawn(
       findTool('prometheus')!,
-      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
       { stdio: ['ignore', 'ignore', 'pipe'] },
     );
     const log: Buffer[] = [];
@@ -77,8 +82,7 @@ scrape_configs:
 
   it('holds what the test caused: up, live streams, open sessions, key lookups timed; the alert rules evaluate and stay quiet', async () => {
     const started = performance.now();
-    const streams: Array<{ id: string; streamKey: string }> = [];
-    for (let i = 0; i < 3; i++) streams.push((await t.http().post('/api/v1/streams').set(owner.auth).send({}).expect(201)).body);
+    const streams = [await aStream(t, owner), await aStream(t, owner), await aStream(t, owner)];
     await nginxHook(t, 'on_publish', streams[0].streamKey, 101).expect(200);
     await nginxHook(t, 'on_publish', streams[1].streamKey, 102).expect(200);
     for (const stream of streams.slice(0, 2)) {
@@ -88,7 +92,12 @@ scrape_configs:
 
     const job = 'job="streamly-api"';
     // The database gauges follow at the collector's next round (every 15 s), then the next scrape.
-    await waitFor(async () => (await query(`streamly_live_streams{${job}}`)) === 2, COLLECT_INTERVAL_MS + 10_000, 500, 'live streams never reached 2 in Prometheus');
+    await waitFor(
+      async () => (await query(`streamly_live_streams{${job}}`)) === 2,
+      COLLECT_INTERVAL_MS + 10_000,
+      500,
+      'live streams never reached 2 in Prometheus',
+    );
     const seconds = (performance.now() - started) / 1000;
 
     expect(await query(`up{${job}}`)).toBe(1);
@@ -99,9 +108,13 @@ scrape_configs:
     expect(await query(`streamly_db_statement_duration_seconds_count{${job},statement="key_lookup"}`)).toBe(4);
     expect(await query(`streamly_db_statement_duration_seconds_bucket{${job},statement="key_lookup",le="+Inf"}`)).toBe(4);
     // The alert's p99 expression evaluates on these buckets (a number, whatever the machine's load made it).
-    expect(await query(`histogram_quantile(0.99, sum by (le) (streamly_db_statement_duration_seconds_bucket{${job},statement="key_lookup"}))`)).toBeGreaterThan(0);
+    expect(
+      await query(`histogram_quantile(0.99, sum by (le) (streamly_db_statement_duration_seconds_bucket{${job},statement="key_lookup"}))`),
+    ).toBeGreaterThan(0);
     expect(await query(`sum(streamly_db_statement_duration_seconds_count{${job},statement="other"})`)).toBeGreaterThan(0);
-    expect(await query(`http_request_duration_seconds_count{${job},method="POST",route="/api/v1/ingest/nginx/on_publish",status_code="200"}`)).toBe(2);
+    expect(
+      await query(`http_request_duration_seconds_count{${job},method="POST",route="/api/v1/ingest/nginx/on_publish",status_code="200"}`),
+    ).toBe(2);
     expect(await query(`streamly_ingest_decisions_total{${job},adapter="nginx",outcome="allowed"}`)).toBe(2);
     expect(await query(`streamly_db_collector_up{${job},source="database"}`)).toBe(1);
     // Samples over the whole run: the scrape never failed.

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { freePort } from '../src/database/embedded-postgres.js';
@@ -9,7 +10,8 @@ import { waitFor } from './helpers/http.js';
 import { ingestHooks, ownerStreams } from './helpers/ingest-hooks.js';
 import { createCluster, type PgCluster } from './helpers/pg-cluster.js';
 import { describeWithTools } from './helpers/tools.js';
-import { createUser } from './helpers/users.js';
+import { aUser } from './helpers/builders.js';
+import { bodyOf, type ErrorBody } from './helpers/bodies.js';
 
 /** A one-row indexed read of the shape a lag-tolerant feature read would have. */
 const KEY_LOOKUP = `SELECT s.id AS "streamId", u.username, s.status, pg_is_in_recovery() AS "onReplica"
@@ -22,11 +24,13 @@ describeWithTools('read replicas (streaming replica made with pg_basebackup -R)'
   let reads: ReadReplica;
   let dataSource: DataSource;
 
-  const onReplica = async () => ((await reads.query<{ r: boolean }>('test_in_recovery', 'SELECT pg_is_in_recovery() AS r'))[0].r);
+  const onReplica = async () => (await reads.query<{ r: boolean }>('test_in_recovery', 'SELECT pg_is_in_recovery() AS r'))[0].r;
 
   const newUserWithStream = async () => {
     const suffix = randomBytes(4).toString('hex');
-    const user = await dataSource.getRepository(User).save({ username: `u_${suffix}`, email: `${suffix}@example.com`, passwordHash: 'not-a-real-hash' });
+    const user = await dataSource
+      .getRepository(User)
+      .save({ username: `u_${suffix}`, email: `${suffix}@example.com`, passwordHash: 'not-a-real-hash' });
     const stream = await dataSource
       .getRepository(Stream)
       .save({ userId: user.id, streamKey: randomBytes(24).toString('base64url'), expiresAt: new Date(Date.now() + 3_600_000) });
@@ -39,7 +43,12 @@ describeWithTools('read replicas (streaming replica made with pg_basebackup -R)'
     replica = await createCluster({ replicaOf: primary });
     expect(await replica.sql('SELECT pg_is_in_recovery()')).toBe('t');
     t = await startTestApp({
-      env: { DATABASE_URL: primary.url('app'), DATABASE_REPLICA_URLS: replica.url('app'), DB_CONNECT_TIMEOUT_MS: '1000', DB_STATEMENT_TIMEOUT_MS: '1500' },
+      env: {
+        DATABASE_URL: primary.url('app'),
+        DATABASE_REPLICA_URLS: replica.url('app'),
+        DB_CONNECT_TIMEOUT_MS: '1000',
+        DB_STATEMENT_TIMEOUT_MS: '1500',
+      },
     });
     reads = t.app.get(ReadReplica);
     dataSource = t.app.get(DataSource);
@@ -57,7 +66,7 @@ describeWithTools('read replicas (streaming replica made with pg_basebackup -R)'
   it('raw reads through ReadReplica run on the replica; repositories and dataSource.query on the primary', async () => {
     expect(reads.hasReplicas).toBe(true);
     expect(await onReplica()).toBe(true);
-    expect((await dataSource.query('SELECT pg_is_in_recovery() AS r'))[0].r).toBe(false);
+    expect((await dataSource.query<{ r: boolean }[]>('SELECT pg_is_in_recovery() AS r'))[0].r).toBe(false);
   });
 
   it('a write followed by a read of it goes to the primary, while the lagging replica does not have it yet', async () => {
@@ -75,13 +84,14 @@ describeWithTools('read replicas (streaming replica made with pg_basebackup -R)'
   });
 
   it('ingest decides on the primary: with replay paused, a key rotated or disabled there is refused at once by every ingest route', async () => {
-    const owner = ownerStreams(t, await createUser(t));
+    const owner = ownerStreams(t, await aUser(t));
     const hooks = ingestHooks(t);
     const rotated = await owner.create();
     const disabled = await owner.create();
     await hooks.nginx('on_publish', rotated.streamKey, 'replica-r').expect(200);
     await hooks.nginx('on_publish', disabled.streamKey, 'replica-d').expect(200);
-    const liveOnReplica = async (key: string) => (await reads.query<{ status: string }>('test_lookup', KEY_LOOKUP, [key]))[0]?.status === 'live';
+    const liveOnReplica = async (key: string) =>
+      (await reads.query<{ status: string }>('test_lookup', KEY_LOOKUP, [key]))[0]?.status === 'live';
     await waitFor(async () => (await liveOnReplica(rotated.streamKey)) && (await liveOnReplica(disabled.streamKey)), 10_000, 50);
 
     await replica.sql('SELECT pg_wal_replay_pause()');
@@ -89,11 +99,15 @@ describeWithTools('read replicas (streaming replica made with pg_basebackup -R)'
       await owner.rotate(rotated.id);
       await owner.patch(disabled.id, { status: 'disabled' }).expect(200);
       // The replica still shows both keys as usable...
-      expect(await reads.query('test_lookup', KEY_LOOKUP, [rotated.streamKey])).toEqual([expect.objectContaining({ status: 'live', onReplica: true })]);
-      expect(await reads.query('test_lookup', KEY_LOOKUP, [disabled.streamKey])).toEqual([expect.objectContaining({ status: 'live', onReplica: true })]);
+      expect(await reads.query('test_lookup', KEY_LOOKUP, [rotated.streamKey])).toEqual([
+        expect.objectContaining({ status: 'live', onReplica: true }),
+      ]);
+      expect(await reads.query('test_lookup', KEY_LOOKUP, [disabled.streamKey])).toEqual([
+        expect.objectContaining({ status: 'live', onReplica: true }),
+      ]);
       // ...every ingest route refuses them at once.
       await hooks.lookup(rotated.streamKey).expect(404);
-      expect((await hooks.lookup(disabled.streamKey).expect(403)).body.reason).toBe('disabled');
+      expect(bodyOf<ErrorBody>(await hooks.lookup(disabled.streamKey).expect(403)).reason).toBe('disabled');
       for (const [stream, clientId] of [
         [rotated, 'replica-r'],
         [disabled, 'replica-d'],
@@ -107,10 +121,10 @@ describeWithTools('read replicas (streaming replica made with pg_basebackup -R)'
         await hooks.srs('on_hls', stream.streamKey, `${clientId}-hls`).expect(200);
       }
       // Nothing was taken up for either stream (on_hls cannot refuse, but it records nothing for an unusable key).
-      const [{ n }] = await dataSource.query(`SELECT count(*)::int AS n FROM publish_sessions WHERE ended_at IS NULL AND stream_id IN ($1, $2)`, [
-        rotated.id,
-        disabled.id,
-      ]);
+      const [{ n }] = await dataSource.query<{ n: number }[]>(
+        `SELECT count(*)::int AS n FROM publish_sessions WHERE ended_at IS NULL AND stream_id IN ($1, $2)`,
+        [rotated.id, disabled.id],
+      );
       expect(n).toBe(0);
     } finally {
       await replica.sql('SELECT pg_wal_replay_resume()');
@@ -161,7 +175,9 @@ describeWithTools('read replicas (streaming replica made with pg_basebackup -R)'
     } finally {
       await withOneDown.close();
     }
-    const withAllDown = await startTestApp({ env: { DATABASE_URL: primary.url('app'), DATABASE_REPLICA_URLS: deadReplica, MIGRATIONS_RUN: 'false' } });
+    const withAllDown = await startTestApp({
+      env: { DATABASE_URL: primary.url('app'), DATABASE_REPLICA_URLS: deadReplica, MIGRATIONS_RUN: 'false' },
+    });
     try {
       const replicaReads = withAllDown.app.get(ReadReplica);
       expect(replicaReads.hasReplicas).toBe(false);

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { chmod, copyFile, cp, mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -120,7 +121,6 @@ describe('embedded PostgreSQL failures, as any user', () => {
       await rm(dataDir, { recursive: true, force: true });
     }
   });
-
 
   it('a program that cannot be executed (EACCES, ENOENT) is a one-line error, not an unhandled error event', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'streamly-noexec-'));

@@ -24,9 +24,11 @@ async function catalog(url: string, tables = ['users', 'streams']) {
      FROM information_schema.columns WHERE table_schema = 'public' AND table_name = ANY($1) ORDER BY table_name, ordinal_position`,
     [tables],
   );
-  const indexes = await query(url, `SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = ANY($1) ORDER BY indexname`, [
-    tables,
-  ]);
+  const indexes = await query(
+    url,
+    `SELECT tablename, indexname, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename = ANY($1) ORDER BY indexname`,
+    [tables],
+  );
   const constraints = await query(
     url,
     `SELECT t.relname, c.conname, c.contype, c.confdeltype, pg_get_constraintdef(c.oid) AS def
@@ -42,7 +44,9 @@ async function migrated(url: string, only?: string): Promise<void> {
   await dataSource.initialize();
   try {
     if (only) {
-      await dataSource.query('CREATE TABLE IF NOT EXISTS "migrations" ("id" SERIAL PRIMARY KEY, "timestamp" bigint NOT NULL, "name" varchar NOT NULL)');
+      await dataSource.query(
+        'CREATE TABLE IF NOT EXISTS "migrations" ("id" SERIAL PRIMARY KEY, "timestamp" bigint NOT NULL, "name" varchar NOT NULL)',
+      );
       await dataSource.migrations.find((m) => m.name === only)!.up(dataSource.createQueryRunner());
     } else {
       await dataSource.runMigrations({ transaction: 'each' });
@@ -79,9 +83,12 @@ describeWithTools('migration 1 is the original schema, word for word', ['psql'],
     expect(actual.constraints).toEqual(expected.constraints);
     // The substance, spelled out: SERIAL ids, TIMESTAMP without zone, TEXT password, the six indexes, cascade.
     expect(actual.columns.find((c) => c.table_name === 'users' && c.column_name === 'id')).toMatchObject({ data_type: 'integer' });
-    expect(actual.columns.find((c) => c.column_name === 'expires_at')).toMatchObject({ data_type: 'timestamp without time zone', is_nullable: 'NO' });
+    expect(actual.columns.find((c) => c.column_name === 'expires_at')).toMatchObject({
+      data_type: 'timestamp without time zone',
+      is_nullable: 'NO',
+    });
     expect(actual.columns.find((c) => c.column_name === 'password')).toMatchObject({ data_type: 'text' });
-    expect(actual.indexes.map((i) => i.indexname).filter((n: string) => n.startsWith('idx_'))).toEqual([
+    expect(actual.indexes.map((i) => i.indexname).filter((n) => String(n).startsWith('idx_'))).toEqual([
       'idx_streams_expires_at',
       'idx_streams_status',
       'idx_streams_stream_key',
@@ -100,13 +107,18 @@ describeWithTools('migration 1 is the original schema, word for word', ['psql'],
       const now = await catalog(full.url);
       for (const column of original.columns) expect(now.columns).toContainEqual(column);
       // Added columns are nullable or defaulted, so older INSERTs keep working.
-      for (const column of now.columns.filter((c) => !original.columns.some((o) => o.column_name === c.column_name && o.table_name === c.table_name))) {
+      for (const column of now.columns.filter(
+        (c) => !original.columns.some((o) => o.column_name === c.column_name && o.table_name === c.table_name),
+      )) {
         expect(column.is_nullable === 'YES' || column.column_default !== null).toBe(true);
       }
       // The original constraints are all still there, unchanged.
       for (const constraint of original.constraints) expect(now.constraints).toContainEqual(constraint);
       await query(full.url, `INSERT INTO users (username, email, password) VALUES ('old_service', 'old@example.com', 'x')`);
-      await query(full.url, `INSERT INTO streams (user_id, stream_key, expires_at) SELECT id, 'live_0123abcd', now() + interval '1 day' FROM users`);
+      await query(
+        full.url,
+        `INSERT INTO streams (user_id, stream_key, expires_at) SELECT id, 'live_0123abcd', now() + interval '1 day' FROM users`,
+      );
     } finally {
       await full.drop();
     }

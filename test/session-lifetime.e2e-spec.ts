@@ -5,6 +5,7 @@ import { databaseOptions } from '../src/database/database.options.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { login, signUp } from './helpers/accounts.js';
 import { createDatabase, query } from './helpers/database.js';
+import { bodyOf, type SessionBody } from './helpers/bodies.js';
 
 const REFRESH = '/api/v1/auth/refresh';
 const EXPIRED = { statusCode: 401, message: 'invalid or expired refresh token', error: 'Unauthorized' };
@@ -40,7 +41,7 @@ describe('absolute session lifetime (JWT_REFRESH_ABSOLUTE_TTL_SECONDS)', () => {
         break;
       }
       refreshes++;
-      refreshToken = res.body.refreshToken;
+      refreshToken = bodyOf<SessionBody>(res).refreshToken;
       expect(Date.now() - loginStarted).toBeLessThan(10_000); // without the limit, this is where it fails
     }
     expect(refreshes).toBeGreaterThanOrEqual(2);
@@ -62,7 +63,7 @@ describe('absolute session lifetime (JWT_REFRESH_ABSOLUTE_TTL_SECONDS)', () => {
   it('90 days by default: a family whose login was longer ago is refused, however fresh its token', async () => {
     const user = await signUp(standard);
     let { refreshToken } = await login(standard, user.username);
-    refreshToken = (await standard.http().post(REFRESH).send({ refreshToken }).expect(200)).body.refreshToken;
+    refreshToken = bodyOf<SessionBody>(await standard.http().post(REFRESH).send({ refreshToken }).expect(200)).refreshToken;
     const other = await login(standard, user.username); // another device: its own family and clock
 
     // As if the login had been 90 days and a second ago (the current token is minutes old).
@@ -90,7 +91,10 @@ describe('migration AddRefreshTokenFamilyStart on existing sessions', () => {
   it('gives each existing family the creation time of its oldest remaining token', async () => {
     const db = await createDatabase('family_start');
     const dataSource = new DataSource(
-      databaseOptions({ databaseUrl: db.url, replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 30_000 }, APP_SCHEMA),
+      databaseOptions(
+        { databaseUrl: db.url, replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 30_000 },
+        APP_SCHEMA,
+      ),
     );
     try {
       await dataSource.initialize();

@@ -30,7 +30,13 @@ describe('startup', () => {
 
   it('refuses to start in production with a placeholder, low-entropy or shared secret, naming each variable', async () => {
     const placeholder = 'change-me-to-at-least-32-random-bytes-xxxxxxxx';
-    const { code, output } = await failedStart({ NODE_ENV: 'production', BCRYPT_COST: '10', DATABASE_URL: 'postgres://u:p@127.0.0.1:1/x', JWT_SECRET: placeholder, INGEST_SECRET: placeholder });
+    const { code, output } = await failedStart({
+      NODE_ENV: 'production',
+      BCRYPT_COST: '10',
+      DATABASE_URL: 'postgres://u:p@127.0.0.1:1/x',
+      JWT_SECRET: placeholder,
+      INGEST_SECRET: placeholder,
+    });
     expect(code).toBe(1);
     expect(output).toContain('JWT_SECRET is a placeholder');
     expect(output).toContain('INGEST_SECRET must differ from JWT_SECRET');
@@ -57,7 +63,8 @@ describe('startup', () => {
       await first.waitForLog((line) => String(line.msg).startsWith('DATABASE_URL is not set'));
       first.child.kill('SIGINT');
       expect((await first.exited).code).toBe(0);
-      if (process.platform === 'linux') await waitFor(async () => (await processesUsing(dataDir)).length === 0, 5000, 100, 'initdb/postgres still running');
+      if (process.platform === 'linux')
+        await waitFor(async () => (await processesUsing(dataDir)).length === 0, 5000, 100, 'initdb/postgres still running');
 
       const second = await startApiProcess({ env: { DATA_DIR: dataDir } });
       expect((await timedFetch(`${second.url}/health/ready`)).status).toBe(200);
@@ -90,7 +97,9 @@ async function processesUsing(dir: string): Promise<number[]> {
   const using: number[] = [];
   for (const pid of pids) {
     const fds = await readdir(`/proc/${pid}/fd`).catch(() => []);
-    const paths = await Promise.all([`/proc/${pid}/cwd`, ...fds.map((fd) => `/proc/${pid}/fd/${fd}`)].map((link) => readlink(link).catch(() => '')));
+    const paths = await Promise.all(
+      [`/proc/${pid}/cwd`, ...fds.map((fd) => `/proc/${pid}/fd/${fd}`)].map((link) => readlink(link).catch(() => '')),
+    );
     if (paths.some((path) => path.startsWith(dir))) using.push(Number(pid));
   }
   return using;

@@ -11,7 +11,8 @@ describe('statement names', () => {
       );
     const used = new Set<string>();
     for (const file of source(join(import.meta.dirname, '..', 'src'))) {
-      for (const match of readFileSync(file, 'utf8').matchAll(/(?:sql|reads|replica)\.query(?:<[^()]*?>)?\(\s*'([a-z_]+)'/g)) used.add(match[1]);
+      for (const match of readFileSync(file, 'utf8').matchAll(/(?:sql|reads|replica)\.query(?:<[^()]*?>)?\(\s*'([a-z_]+)'/g))
+        used.add(match[1]);
     }
     expect(used.size).toBeGreaterThan(20);
     expect([...used].filter((name) => !(STATEMENT_NAMES as readonly string[]).includes(name))).toEqual([]);

@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
 import { Sweeper } from '../src/database/sweeper.service.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { createUser, type TestUser } from './helpers/users.js';
+import { aUser, type BuiltUser } from './helpers/builders.js';
+import { bodyOf, type ErrorBody, type StreamBody, type StreamPageBody } from './helpers/bodies.js';
 
 const KEY_SHAPE = /^[A-Za-z0-9_-]{22,64}$/;
 const MISSING_ID = 2_000_000_000;
@@ -9,23 +10,24 @@ const MISSING_ID = 2_000_000_000;
 describe('streams (owner routes, real PostgreSQL)', () => {
   let t: TestApp;
   let db: DataSource;
-  let alice: TestUser;
-  let bob: TestUser;
+  let alice: BuiltUser;
+  let bob: BuiltUser;
 
   beforeAll(async () => {
     // Users here own thousands of streams (the sweep test); the per-user limits have their own suite.
     t = await startTestApp({ env: { MAX_STREAMS_PER_USER: '0' } });
     db = t.app.get(DataSource);
-    alice = await createUser(t);
-    bob = await createUser(t);
+    alice = await aUser(t);
+    bob = await aUser(t);
   });
   afterAll(() => t.close());
 
-  const create = async (user: TestUser, body: object = {}) =>
-    (await t.http().post('/api/v1/streams').set(user.auth).send(body).expect(201)).body;
+  const create = async (user: BuiltUser, body: object = {}) =>
+    bodyOf<StreamBody>(await t.http().post('/api/v1/streams').set(user.auth).send(body).expect(201));
   const lookup = (key: string) => t.http().get(`/api/v1/ingest/keys/${key}`).set('Authorization', `Bearer ${t.config.ingestSecret}`);
   const expireInDatabase = (id: number) => db.query(`UPDATE streams SET expires_at = now() - interval '1 second' WHERE id = $1`, [id]);
-  const storedStatus = async (id: number) => (await db.query(`SELECT status FROM streams WHERE id = $1`, [id]))[0]?.status;
+  const storedStatus = async (id: number) =>
+    (await db.query<{ status: string }[]>(`SELECT status FROM streams WHERE id = $1`, [id]))[0]?.status;
 
   describe('POST /api/v1/streams', () => {
     it('creates an active stream with a URL-safe 256-bit key and the default expiry', async () => {
@@ -54,9 +56,9 @@ describe('streams (owner routes, real PostgreSQL)', () => {
 
     it('takes expiresInSeconds from 60 to 31,536,000', async () => {
       const short = await create(alice, { expiresInSeconds: 60 });
-      expect(Date.parse(short.expiresAt) - Date.parse(short.createdAt)).toBeCloseTo(60_000, -3);
+      expect(Date.parse(short.expiresAt) - Date.parse(short.createdAt!)).toBeCloseTo(60_000, -3);
       const long = await create(alice, { expiresInSeconds: 31_536_000 });
-      expect(Date.parse(long.expiresAt) - Date.parse(long.createdAt)).toBeCloseTo(31_536_000_000, -3);
+      expect(Date.parse(long.expiresAt) - Date.parse(long.createdAt!)).toBeCloseTo(31_536_000_000, -3);
       for (const expiresInSeconds of [59, 31_536_001, 0, -5, 1.5, '600', null]) {
         const res = await t.http().post('/api/v1/streams').set(alice.auth).send({ expiresInSeconds }).expect(400);
         expect(res.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
@@ -71,7 +73,7 @@ describe('streams (owner routes, real PostgreSQL)', () => {
 
     it('works without a body', async () => {
       const res = await t.http().post('/api/v1/streams').set(alice.auth).expect(201);
-      expect(res.body.status).toBe('active');
+      expect(bodyOf<StreamBody>(res).status).toBe('active');
     });
 
     it('needs an access token', async () => {
@@ -80,7 +82,7 @@ describe('streams (owner routes, real PostgreSQL)', () => {
     });
 
     it('answers 401 when the token outlived its user', async () => {
-      const ghost = await createUser(t);
+      const ghost = await aUser(t);
       await db.query(`DELETE FROM users WHERE id = $1`, [ghost.id]);
       await t.http().post('/api/v1/streams').set(ghost.auth).send({}).expect(401);
     });
@@ -128,8 +130,8 @@ describe('streams (owner routes, real PostgreSQL)', () => {
 
     it("never lists another user's streams", async () => {
       const res = await t.http().get('/api/v1/streams?limit=100').set(alice.auth).expect(200);
-      expect(res.body.items.length).toBeGreaterThan(0);
-      expect(res.body.items.every((s: { userId: number }) => s.userId === alice.id)).toBe(true);
+      expect(bodyOf<StreamPageBody>(res).items.length).toBeGreaterThan(0);
+      expect(bodyOf<StreamPageBody>(res).items.every((s: { userId: number }) => s.userId === alice.id)).toBe(true);
       expect(JSON.stringify(res.body)).not.toContain(bobs.streamKey);
     });
   });
@@ -138,11 +140,11 @@ describe('streams (owner routes, real PostgreSQL)', () => {
     it('disables and re-enables; the ingest lookup follows', async () => {
       const stream = await create(alice);
       const disabled = await t.http().patch(`/api/v1/streams/${stream.id}`).set(alice.auth).send({ status: 'disabled' }).expect(200);
-      expect(disabled.body.status).toBe('disabled');
-      expect(Date.parse(disabled.body.updatedAt)).toBeGreaterThanOrEqual(Date.parse(stream.updatedAt));
-      expect((await lookup(stream.streamKey).expect(403)).body.reason).toBe('disabled');
+      expect(bodyOf<StreamBody>(disabled).status).toBe('disabled');
+      expect(Date.parse(bodyOf<StreamBody>(disabled).updatedAt!)).toBeGreaterThanOrEqual(Date.parse(stream.updatedAt!));
+      expect(bodyOf<ErrorBody>(await lookup(stream.streamKey).expect(403)).reason).toBe('disabled');
       const active = await t.http().patch(`/api/v1/streams/${stream.id}`).set(alice.auth).send({ status: 'active' }).expect(200);
-      expect(active.body.status).toBe('active');
+      expect(bodyOf<StreamBody>(active).status).toBe('active');
       await lookup(stream.streamKey).expect(200);
     });
 
@@ -150,8 +152,8 @@ describe('streams (owner routes, real PostgreSQL)', () => {
       const stream = await create(alice);
       const expiresAt = new Date(Date.now() + 3_600_000).toISOString();
       const res = await t.http().patch(`/api/v1/streams/${stream.id}`).set(alice.auth).send({ expiresAt }).expect(200);
-      expect(res.body.expiresAt).toBe(expiresAt);
-      expect(res.body.streamKey).toBe(stream.streamKey);
+      expect(bodyOf<StreamBody>(res).expiresAt).toBe(expiresAt);
+      expect(bodyOf<StreamBody>(res).streamKey).toBe(stream.streamKey);
       const bad = [
         new Date(Date.now() - 1000).toISOString(),
         new Date(Date.now() + 10_000).toISOString(),
@@ -162,13 +164,21 @@ describe('streams (owner routes, real PostgreSQL)', () => {
       ];
       for (const value of bad) {
         const r = await t.http().patch(`/api/v1/streams/${stream.id}`).set(alice.auth).send({ expiresAt: value }).expect(400);
-        expect(r.body.statusCode).toBe(400);
+        expect(bodyOf<ErrorBody>(r).statusCode).toBe(400);
       }
     });
 
     it('refuses system statuses and unknown fields', async () => {
       const stream = await create(alice);
-      for (const body of [{ status: 'live' }, { status: 'expired' }, { status: 'ACTIVE' }, { status: null }, { expiresAt: null }, { streamKey: 'x' }, { userId: bob.id }]) {
+      for (const body of [
+        { status: 'live' },
+        { status: 'expired' },
+        { status: 'ACTIVE' },
+        { status: null },
+        { expiresAt: null },
+        { streamKey: 'x' },
+        { userId: bob.id },
+      ]) {
         await t.http().patch(`/api/v1/streams/${stream.id}`).set(alice.auth).send(body).expect(400);
       }
     });
@@ -186,7 +196,7 @@ describe('streams (owner routes, real PostgreSQL)', () => {
       expect(await storedStatus(stream.id)).toBe('expired');
       const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
       const res = await t.http().patch(`/api/v1/streams/${stream.id}`).set(alice.auth).send({ expiresAt }).expect(200);
-      expect(res.body.status).toBe('active');
+      expect(bodyOf<StreamBody>(res).status).toBe('active');
       await lookup(stream.streamKey).expect(200);
     });
   });
@@ -196,11 +206,11 @@ describe('streams (owner routes, real PostgreSQL)', () => {
       const stream = await create(alice);
       await lookup(stream.streamKey).expect(200);
       const res = await t.http().post(`/api/v1/streams/${stream.id}/key`).set(alice.auth).expect(200);
-      expect(res.body.id).toBe(stream.id);
-      expect(res.body.streamKey).toMatch(KEY_SHAPE);
-      expect(res.body.streamKey).not.toBe(stream.streamKey);
+      expect(bodyOf<StreamBody>(res).id).toBe(stream.id);
+      expect(bodyOf<StreamBody>(res).streamKey).toMatch(KEY_SHAPE);
+      expect(bodyOf<StreamBody>(res).streamKey).not.toBe(stream.streamKey);
       await lookup(stream.streamKey).expect(404);
-      await lookup(res.body.streamKey).expect(200);
+      await lookup(bodyOf<StreamBody>(res).streamKey).expect(200);
     });
   });
 
@@ -215,19 +225,19 @@ describe('streams (owner routes, real PostgreSQL)', () => {
   });
 
   describe('GET /api/v1/streams', () => {
-    let carol: TestUser;
+    let carol: BuiltUser;
     beforeEach(async () => {
-      carol = await createUser(t);
+      carol = await aUser(t);
     });
 
-    const pageThrough = async (user: TestUser, query: string, onPage?: (n: number) => Promise<void>) => {
-      const seen: string[] = [];
+    const pageThrough = async (user: BuiltUser, query: string, onPage?: (n: number) => Promise<void>) => {
+      const seen: number[] = [];
       let cursor: string | null = null;
       for (let n = 0; n < 100; n++) {
         const url: string = `/api/v1/streams?${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
         const res = await t.http().get(url).set(user.auth).expect(200);
-        seen.push(...res.body.items.map((s: { id: number }) => s.id));
-        cursor = res.body.nextCursor;
+        seen.push(...bodyOf<StreamPageBody>(res).items.map((s: { id: number }) => s.id));
+        cursor = bodyOf<StreamPageBody>(res).nextCursor;
         if (!cursor) break;
         await onPage?.(n);
       }
@@ -235,15 +245,19 @@ describe('streams (owner routes, real PostgreSQL)', () => {
     };
 
     it('is newest first with default limit 20 and a null cursor on the last page', async () => {
-      const ids: string[] = [];
+      const ids: number[] = [];
       for (let i = 0; i < 22; i++) ids.push((await create(carol)).id);
       const first = await t.http().get('/api/v1/streams').set(carol.auth).expect(200);
-      expect(first.body.items).toHaveLength(20);
-      expect(first.body.items.map((s: { id: number }) => s.id)).toEqual(ids.slice().reverse().slice(0, 20));
-      expect(typeof first.body.nextCursor).toBe('string');
-      const second = await t.http().get(`/api/v1/streams?cursor=${first.body.nextCursor}`).set(carol.auth).expect(200);
-      expect(second.body.items.map((s: { id: number }) => s.id)).toEqual([ids[1], ids[0]]);
-      expect(second.body.nextCursor).toBeNull();
+      expect(bodyOf<StreamPageBody>(first).items).toHaveLength(20);
+      expect(bodyOf<StreamPageBody>(first).items.map((s: { id: number }) => s.id)).toEqual(ids.slice().reverse().slice(0, 20));
+      expect(typeof bodyOf<StreamPageBody>(first).nextCursor).toBe('string');
+      const second = await t
+        .http()
+        .get(`/api/v1/streams?cursor=${bodyOf<StreamPageBody>(first).nextCursor}`)
+        .set(carol.auth)
+        .expect(200);
+      expect(bodyOf<StreamPageBody>(second).items.map((s: { id: number }) => s.id)).toEqual([ids[1], ids[0]]);
+      expect(bodyOf<StreamPageBody>(second).nextCursor).toBeNull();
     });
 
     it('returns every stream exactly once, also with many sharing one created_at', async () => {
@@ -254,7 +268,9 @@ describe('streams (owner routes, real PostgreSQL)', () => {
         [carol.id],
       );
       for (let i = 0; i < 4; i++) await create(carol);
-      const expected = (await db.query(`SELECT id FROM streams WHERE user_id = $1`, [carol.id])).map((r: { id: number }) => r.id);
+      const expected = (await db.query<{ id: number }[]>(`SELECT id FROM streams WHERE user_id = $1`, [carol.id])).map(
+        (r: { id: number }) => r.id,
+      );
       const seen = await pageThrough(carol, 'limit=3');
       expect(seen).toHaveLength(17);
       expect(new Set(seen).size).toBe(17);
@@ -262,9 +278,9 @@ describe('streams (owner routes, real PostgreSQL)', () => {
     });
 
     it('is stable while streams are inserted between pages', async () => {
-      const before: string[] = [];
+      const before: number[] = [];
       for (let i = 0; i < 9; i++) before.push((await create(carol)).id);
-      const inserted: string[] = [];
+      const inserted: number[] = [];
       const seen = await pageThrough(carol, 'limit=2', async () => {
         inserted.push((await create(carol)).id);
       });
@@ -282,13 +298,15 @@ describe('streams (owner routes, real PostgreSQL)', () => {
       expect(await storedStatus(lapsed.id)).toBe('active');
 
       const ids = async (status: string) =>
-        (await t.http().get(`/api/v1/streams?status=${status}`).set(carol.auth).expect(200)).body.items.map((s: { id: number }) => s.id);
+        bodyOf<StreamPageBody>(await t.http().get(`/api/v1/streams?status=${status}`).set(carol.auth).expect(200)).items.map(
+          (s: { id: number }) => s.id,
+        );
       expect(await ids('active')).toEqual([active.id]);
       expect(await ids('disabled')).toEqual([disabled.id]);
       expect(await ids('expired')).toEqual([lapsed.id]);
       expect(await ids('live')).toEqual([]);
       const shown = await t.http().get(`/api/v1/streams/${lapsed.id}`).set(carol.auth).expect(200);
-      expect(shown.body.status).toBe('expired');
+      expect(bodyOf<StreamBody>(shown).status).toBe('expired');
     });
 
     it('rejects a bad limit, status or cursor with 400', async () => {
@@ -313,7 +331,7 @@ describe('streams (owner routes, real PostgreSQL)', () => {
       for (const query of bad) {
         const res = await t.http().get(`/api/v1/streams?${query}`).set(carol.auth);
         expect({ query, status: res.status }).toEqual({ query, status: 400 });
-        expect(res.body.error).toBe('Bad Request');
+        expect(bodyOf<ErrorBody>(res).error).toBe('Bad Request');
       }
       await t.http().get(`/api/v1/streams?limit=1&limit=2`).set(carol.auth).expect(400);
     });
@@ -321,7 +339,7 @@ describe('streams (owner routes, real PostgreSQL)', () => {
 
   describe('the expiry sweep', () => {
     it('rewrites streams past expiresAt to expired in batches; other rows untouched', async () => {
-      const dave = await createUser(t);
+      const dave = await aUser(t);
       await db.query(
         `INSERT INTO streams (user_id, stream_key, expires_at)
          SELECT $1, replace(gen_random_uuid()::text, '-', ''), now() - interval '1 minute' FROM generate_series(1, 1234)`,
@@ -338,7 +356,10 @@ describe('streams (owner routes, real PostgreSQL)', () => {
       } finally {
         await other.close();
       }
-      const counts = await db.query(`SELECT status, count(*)::int AS n FROM streams WHERE user_id = $1 GROUP BY status ORDER BY status`, [dave.id]);
+      const counts = await db.query<{ status: string; n: number }[]>(
+        `SELECT status, count(*)::int AS n FROM streams WHERE user_id = $1 GROUP BY status ORDER BY status`,
+        [dave.id],
+      );
       expect(counts).toEqual([
         { status: 'active', n: 1 },
         { status: 'disabled', n: 1 },
@@ -364,7 +385,7 @@ describe('streams (owner routes, real PostgreSQL)', () => {
       // Small test tables would be seq-scanned; turning that off shows the index serves the sweep's query.
       const plan = await db.transaction(async (manager) => {
         await manager.query(`SET LOCAL enable_seqscan = off`);
-        return manager.query(
+        return manager.query<{ 'QUERY PLAN': string }[]>(
           `EXPLAIN SELECT id FROM streams WHERE status IN ('active', 'live', 'disabled') AND expires_at <= now() ORDER BY expires_at LIMIT 500 FOR UPDATE SKIP LOCKED`,
         );
       });

@@ -23,7 +23,9 @@ async function journey(api: ApiProcess, url: string) {
   const signUp = await post('/api/v1/users', { username, email: `${username}@example.com`, password: 'time zone test' });
   expect(signUp.status).toBe(201);
   const user = (await signUp.json()) as { createdAt: string };
-  const session = (await (await post('/api/v1/auth/login', { login: username, password: 'time zone test' })).json()) as { accessToken: string };
+  const session = (await (await post('/api/v1/auth/login', { login: username, password: 'time zone test' })).json()) as {
+    accessToken: string;
+  };
   const created = await post('/api/v1/streams', { expiresInSeconds: 3600 }, session.accessToken);
   expect(created.status).toBe(201);
   const stream = (await created.json()) as { id: number; createdAt: string; expiresAt: string };
@@ -35,7 +37,7 @@ async function journey(api: ApiProcess, url: string) {
 
   // What is stored is UTC wall-clock time, also where the original DEFAULT CURRENT_TIMESTAMP wrote it (users).
   // timestamp minus timestamp: independent of this test connection's (Kathmandu) session zone.
-  const { rows } = await query(
+  const { rows } = await query<{ user_skew: number }>(
     url,
     `SELECT extract(epoch FROM (SELECT created_at FROM users WHERE username = $1) - (now() AT TIME ZONE 'UTC'))::int AS user_skew`,
     [username],
@@ -80,7 +82,10 @@ describe('TIMESTAMP columns hold UTC whatever the zones of the process and the s
     it('through PgBouncer', async () => {
       const quiet = { log: () => undefined } as unknown as Logger;
       await runMigrationsLocked(
-        databaseOptions({ databaseUrl: db.url, replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 60_000 }, APP_SCHEMA),
+        databaseOptions(
+          { databaseUrl: db.url, replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 60_000 },
+          APP_SCHEMA,
+        ),
         quiet,
       );
       bouncer = await startPgBouncer(serverUrl());

@@ -1,3 +1,4 @@
+import { expect } from '@jest/globals';
 import { query } from './helpers/database.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import {
@@ -11,6 +12,7 @@ import {
   uniqueName,
   USER_KEYS,
 } from './helpers/accounts.js';
+import { bodyOf, type ErrorBody, type UserBody } from './helpers/bodies.js';
 
 describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
   let t: TestApp;
@@ -29,8 +31,12 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
   describe('POST /api/v1/users (sign-up)', () => {
     it('201 with exactly the User shape; email lower-cased; names null when absent', async () => {
       const body = validBody();
-      const res = await t.http().post('/api/v1/users').send({ ...body, email: body.email.toUpperCase() }).expect(201);
-      expect(Object.keys(res.body).sort()).toEqual(USER_KEYS);
+      const res = await t
+        .http()
+        .post('/api/v1/users')
+        .send({ ...body, email: body.email.toUpperCase() })
+        .expect(201);
+      expect(Object.keys(res.body as object).sort()).toEqual(USER_KEYS);
       expect(res.body).toEqual({
         id: expect.any(Number),
         username: body.username,
@@ -39,19 +45,23 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
         lastName: null,
         createdAt: expect.any(String),
       });
-      expect(new Date(res.body.createdAt).toISOString()).toBe(res.body.createdAt);
+      expect(new Date(bodyOf<UserBody>(res).createdAt!).toISOString()).toBe(bodyOf<UserBody>(res).createdAt);
       expect(secretKeysIn(res.body)).toEqual([]);
     });
 
     it('keeps firstName and lastName', async () => {
-      const res = await t.http().post('/api/v1/users').send({ ...validBody(), firstName: 'Ada', lastName: 'Lovelace' }).expect(201);
+      const res = await t
+        .http()
+        .post('/api/v1/users')
+        .send({ ...validBody(), firstName: 'Ada', lastName: 'Lovelace' })
+        .expect(201);
       expect(res.body).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace' });
     });
 
     it('stores only a bcrypt hash at the configured cost', async () => {
       const body = validBody();
       const res = await t.http().post('/api/v1/users').send(body).expect(201);
-      const { rows } = await db('SELECT password, email FROM users WHERE id = $1', [res.body.id]);
+      const { rows } = await db('SELECT password, email FROM users WHERE id = $1', [bodyOf<UserBody>(res).id]);
       expect(rows[0].password).toMatch(/^\$2b\$04\$/); // BCRYPT_COST=4 in tests
       expect(rows[0].password).not.toContain(PASSWORD);
     });
@@ -106,10 +116,14 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
       ['a password hash field', { passwordHash: '$2b$04$abc' }, 'passwordHash'],
     ];
     it.each(invalid)('400 for %s, naming the field', async (_case, change, field) => {
-      const res = await t.http().post('/api/v1/users').send({ ...validBody(), ...change }).expect(400);
+      const res = await t
+        .http()
+        .post('/api/v1/users')
+        .send({ ...validBody(), ...change })
+        .expect(400);
       expectNestError(res.body, 400);
-      expect(res.body.error).toBe('Bad Request');
-      expect(JSON.stringify(res.body.message)).toContain(field);
+      expect(bodyOf<ErrorBody>(res).error).toBe('Bad Request');
+      expect(JSON.stringify(bodyOf<ErrorBody>(res).message)).toContain(field);
     });
 
     it('accepts the 72-byte boundary in multi-byte characters, and a login never truncates', async () => {
@@ -119,8 +133,16 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
       }
       // bcrypt alone would accept these: it reads only the first 72 bytes.
       const user = await signUp(t, { password: 'é'.repeat(36) });
-      await t.http().post('/api/v1/auth/login').send({ login: user.username, password: 'é'.repeat(36) + 'x' }).expect(400);
-      await t.http().post('/api/v1/auth/login').send({ login: user.username, password: 'é'.repeat(35) + 'e' }).expect(401);
+      await t
+        .http()
+        .post('/api/v1/auth/login')
+        .send({ login: user.username, password: 'é'.repeat(36) + 'x' })
+        .expect(400);
+      await t
+        .http()
+        .post('/api/v1/auth/login')
+        .send({ login: user.username, password: 'é'.repeat(35) + 'e' })
+        .expect(401);
     });
 
     it('100 concurrent sign-ups with one username (case variants): exactly one 201, the rest 409, no 5xx', async () => {
@@ -137,7 +159,7 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
       const statuses = responses.map((res) => res.status);
       expect(statuses.filter((s) => s === 201)).toHaveLength(1);
       expect(statuses.filter((s) => s === 409)).toHaveLength(99);
-      for (const res of responses.filter((r) => r.status === 409)) expect(res.body.message).toBe('username is already taken');
+      for (const res of responses.filter((r) => r.status === 409)) expect(bodyOf<ErrorBody>(res).message).toBe('username is already taken');
       const { rows } = await db('SELECT count(*)::int AS n FROM users WHERE lower(username) = $1', [base]);
       expect(rows[0].n).toBe(1);
     });
@@ -152,7 +174,7 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
             .send({ username: uniqueName(), email: i % 2 ? email.toUpperCase() : email, password: PASSWORD }),
         ),
       );
-      expect(responses.map((r) => r.status).sort()).toEqual([201, ...Array(19).fill(409)]);
+      expect(responses.map((r) => r.status).sort()).toEqual([201, ...Array<number>(19).fill(409)]);
     });
   });
 
@@ -161,7 +183,7 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
       const user = await signUp(t, { firstName: 'Grace' });
       const session = await login(t, user.username);
       const res = await t.http().get('/api/v1/users/me').set(bearer(session.accessToken)).expect(200);
-      expect(Object.keys(res.body).sort()).toEqual(USER_KEYS);
+      expect(Object.keys(res.body as object).sort()).toEqual(USER_KEYS);
       expect(res.body).toMatchObject({ id: user.id, username: user.username, email: user.email, firstName: 'Grace', lastName: null });
       expect(secretKeysIn(res.body)).toEqual([]);
     });
@@ -185,7 +207,7 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
         .set(bearer(accessToken))
         .send({ email, firstName: 'Ada', lastName: 'Lovelace' })
         .expect(200);
-      expect(Object.keys(res.body).sort()).toEqual(USER_KEYS);
+      expect(Object.keys(res.body as object).sort()).toEqual(USER_KEYS);
       expect(res.body).toMatchObject({ id: user.id, email: email.toLowerCase(), firstName: 'Ada', lastName: 'Lovelace' });
       // The new email logs in, in any case.
       await login(t, email.toUpperCase());
@@ -195,7 +217,7 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
       const user = await signUp(t, { firstName: 'Ada' });
       const { accessToken } = await login(t, user.username);
       const cleared = await t.http().patch('/api/v1/users/me').set(bearer(accessToken)).send({ firstName: null }).expect(200);
-      expect(cleared.body.firstName).toBeNull();
+      expect(bodyOf<UserBody>(cleared).firstName).toBeNull();
       const same = await t.http().patch('/api/v1/users/me').set(bearer(accessToken)).send({}).expect(200);
       expect(same.body).toEqual(cleared.body);
     });
@@ -329,7 +351,7 @@ describe('accounts: users (real PostgreSQL, real HTTP stack)', () => {
     it('200 with exactly the PublicUser shape (no email), found in any case', async () => {
       const user = await signUp(t, { firstName: 'Ada', lastName: 'Lovelace' });
       const res = await t.http().get(`/api/v1/users/${user.username.toUpperCase()}`).expect(200);
-      expect(Object.keys(res.body).sort()).toEqual(PUBLIC_USER_KEYS);
+      expect(Object.keys(res.body as object).sort()).toEqual(PUBLIC_USER_KEYS);
       expect(res.body).toEqual({
         id: user.id,
         username: user.username,

@@ -1,22 +1,22 @@
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { createDatabase, query } from './helpers/database.js';
 import { waitFor } from './helpers/http.js';
-import { createUser, type TestUser } from './helpers/users.js';
+import { aUser as createUser, type BuiltUser as TestUser } from './helpers/builders.js';
 import { WebhookReceiver } from './helpers/webhook-receiver.js';
+import { bodyOf, type DeliveryPageBody, type StreamBody, type WebhookWithSecretBody } from './helpers/bodies.js';
 
 /** Delivery behaviour against receivers on loopback that fail, stall or answer slowly. */
 describe('webhook delivery: retries, order, isolation, shutdown', () => {
   let t: TestApp;
   const receiver = new WebhookReceiver();
-  const db = (sql: string, params: unknown[] = []) => query(t.config.databaseUrl, sql, params);
+  const db = <R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params: unknown[] = []) =>
+    query<R>(t.config.databaseUrl, sql, params);
   const deliveriesOf = async (user: TestUser, hookId: number) =>
-    (await t.http().get(`/api/v1/webhooks/${hookId}/deliveries?limit=100`).set(user.auth).expect(200)).body.items as Array<
-      Record<string, unknown>
-    >;
+    bodyOf<DeliveryPageBody>(await t.http().get(`/api/v1/webhooks/${hookId}/deliveries?limit=100`).set(user.auth).expect(200)).items;
   const hook = async (user: TestUser, url = receiver.url) =>
-    (await t.http().post('/api/v1/webhooks').set(user.auth).send({ url }).expect(201)).body.id as number;
+    bodyOf<WebhookWithSecretBody>(await t.http().post('/api/v1/webhooks').set(user.auth).send({ url }).expect(201)).id;
   const newStream = async (user: TestUser) =>
-    (await t.http().post('/api/v1/streams').set(user.auth).send({}).expect(201)).body.id as number;
+    bodyOf<StreamBody>(await t.http().post('/api/v1/streams').set(user.auth).send({}).expect(201)).id;
 
   beforeAll(async () => {
     await receiver.start();
@@ -37,12 +37,12 @@ describe('webhook delivery: retries, order, isolation, shutdown', () => {
     receiver.respond = (request) => (request.body.data.stream.userId === user.id && failures++ < 2 ? 500 : 200);
     const streamId = await newStream(user);
 
-    await waitFor(async () => receiver.forStream(streamId).length >= 2, 10_000);
+    await waitFor(() => Promise.resolve(receiver.forStream(streamId).length >= 2), 10_000);
     const [pending] = await deliveriesOf(user, hookId);
     expect(pending).toMatchObject({ status: 'pending', attempts: 2, lastStatusCode: 500, lastError: 'HTTP 500', deliveredAt: null });
     expect(new Date(pending.nextAttemptAt as string).getTime()).toBeGreaterThan(Date.now() - 1000);
 
-    await waitFor(async () => receiver.forStream(streamId).length === 3, 15_000);
+    await waitFor(() => Promise.resolve(receiver.forStream(streamId).length === 3), 15_000);
     const attempts = receiver.forStream(streamId);
     expect(new Set(attempts.map((a) => a.body.id)).size).toBe(1);
     expect(new Set(attempts.map((a) => a.headers['streamly-event-id'])).size).toBe(1);
@@ -76,7 +76,7 @@ describe('webhook delivery: retries, order, isolation, shutdown', () => {
       await t.http().patch(`/api/v1/streams/${streamId}`).set(user.auth).send({ status }).expect(200);
     }
     await t.http().post(`/api/v1/streams/${streamId}/key`).set(user.auth).expect(200);
-    await waitFor(async () => receiver.forStream(streamId).length === 7, 15_000);
+    await waitFor(() => Promise.resolve(receiver.forStream(streamId).length === 7), 15_000);
     expect(receiver.forStream(streamId).map((r) => r.body.type)).toEqual([
       'stream.created',
       'stream.created',
@@ -109,7 +109,11 @@ describe('webhook delivery: retries, order, isolation, shutdown', () => {
         }),
       );
       const expected = new Map<number, string[]>();
-      for (const row of (await db(`SELECT id, stream_id FROM stream_events WHERE stream_id = ANY($1) ORDER BY seq`, [streams])).rows) {
+      for (const row of (
+        await db<{ id: string; stream_id: number }>(`SELECT id, stream_id FROM stream_events WHERE stream_id = ANY($1) ORDER BY seq`, [
+          streams,
+        ])
+      ).rows) {
         expected.set(row.stream_id, [...(expected.get(row.stream_id) ?? []), row.id]);
       }
       const delivered = () => new Set(streams.flatMap((id) => receiver.forStream(id).map((r) => r.body.id))).size;
@@ -143,13 +147,15 @@ describe('webhook delivery: retries, order, isolation, shutdown', () => {
 
     const started = Date.now();
     const streamId = await newStream(fastUser);
-    await waitFor(async () => receiver.forStream(streamId).length === 1, 5000);
+    await waitFor(() => Promise.resolve(receiver.forStream(streamId).length === 1), 5000);
     expect(Date.now() - started).toBeLessThan(1500);
     expect((await deliveriesOf(fastUser, fastHook))[0]).toMatchObject({ status: 'delivered', attempts: 1 });
 
     // Meanwhile the slow endpoint's attempts time out and are retried, and the dead one's back off.
     await waitFor(
-      async () => (await db(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE last_error = 'timed out after 5 s'`)).rows[0].n > 0,
+      async () =>
+        (await db<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE last_error = 'timed out after 5 s'`)).rows[0].n >
+        0,
       15_000,
     );
     const dead = (
@@ -170,10 +176,12 @@ describe('webhook delivery: retries, order, isolation, shutdown', () => {
     let closed: Promise<void> | undefined;
     try {
       const user = await createUser(alone);
-      const hookId = (await alone.http().post('/api/v1/webhooks').set(user.auth).send({ url: receiver.url }).expect(201)).body.id as number;
+      const hookId = bodyOf<WebhookWithSecretBody>(
+        await alone.http().post('/api/v1/webhooks').set(user.auth).send({ url: receiver.url }).expect(201),
+      ).id;
       receiver.respond = (request) => (request.body.data.stream.userId === user.id ? { status: 200, delayMs: 1500 } : 200);
-      const streamId = (await alone.http().post('/api/v1/streams').set(user.auth).send({}).expect(201)).body.id as number;
-      await waitFor(async () => receiver.forStream(streamId).length === 1, 5000);
+      const streamId = bodyOf<StreamBody>(await alone.http().post('/api/v1/streams').set(user.auth).send({}).expect(201)).id;
+      await waitFor(() => Promise.resolve(receiver.forStream(streamId).length === 1), 5000);
       const closing = Date.now();
       closed = alone.app.close(); // what SIGTERM does after the drain delay
       await closed;

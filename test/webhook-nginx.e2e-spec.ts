@@ -1,9 +1,10 @@
 import { DataSource } from 'typeorm';
 import { baseUrl, startTestApp, type TestApp } from './helpers/app.js';
+import { bodyOf, type StreamBody } from './helpers/bodies.js';
+import { aUser, type BuiltUser } from './helpers/builders.js';
 import { waitFor } from './helpers/http.js';
 import { RTMP_MODULE, startNginxRtmp, type NginxRtmp } from './helpers/nginx-rtmp.js';
 import { describeWithTools } from './helpers/tools.js';
-import { createUser, type TestUser } from './helpers/users.js';
 import { WebhookReceiver } from './helpers/webhook-receiver.js';
 
 const WINDOW_SECONDS = 10;
@@ -15,14 +16,14 @@ const WINDOW_SECONDS = 10;
  */
 describeWithTools('webhooks from a real RTMP publish (nginx-rtmp + ffmpeg)', ['nginx', RTMP_MODULE, 'ffmpeg'], () => {
   let t: TestApp;
-  let owner: TestUser;
+  let owner: BuiltUser;
   let nginx: NginxRtmp;
   const receiver = new WebhookReceiver();
 
   beforeAll(async () => {
     await receiver.start();
     t = await startTestApp({ listen: true, env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', STREAM_SWEEP_INTERVAL_SECONDS: '1' } });
-    owner = await createUser(t);
+    owner = await aUser(t);
     await t.http().post('/api/v1/webhooks').set(owner.auth).send({ url: receiver.url }).expect(201);
     nginx = await startNginxRtmp({ apis: [baseUrl(t.app)], secret: t.config.ingestSecret, applications: { live: '1s' } });
   });
@@ -33,16 +34,17 @@ describeWithTools('webhooks from a real RTMP publish (nginx-rtmp + ffmpeg)', ['n
   });
 
   it('one publish, a reconnect within the window: exactly one stream.live, then one stream.idle once the window has passed', async () => {
-    const stream = (await t.http().post('/api/v1/streams').set(owner.auth).send({ reconnectWindowSeconds: WINDOW_SECONDS }).expect(201))
-      .body;
+    const stream = bodyOf<StreamBody>(
+      await t.http().post('/api/v1/streams').set(owner.auth).send({ reconnectWindowSeconds: WINDOW_SECONDS }).expect(201),
+    );
     const db = t.app.get(DataSource);
     const windowEnd = async () =>
-      ((await db.query(`SELECT idle_at FROM stream_live_periods WHERE stream_id = $1`, [stream.id])) as Array<{ idle_at: Date | null }>)[0]
+      (await db.query<Array<{ idle_at: Date | null }>>(`SELECT idle_at FROM stream_live_periods WHERE stream_id = $1`, [stream.id]))[0]
         ?.idle_at ?? null;
     const types = () => receiver.forStream(stream.id).map((r) => r.body.type);
 
     const first = nginx.publish(stream.streamKey, 2);
-    await waitFor(async () => types().includes('stream.live'), 10_000, 50, 'no stream.live while publishing');
+    await waitFor(() => Promise.resolve(types().includes('stream.live')), 10_000, 50, 'no stream.live while publishing');
     expect((await first.exited).code).toBe(0);
     await waitFor(async () => (await windowEnd()) !== null, 5000, 50, 'publish-done did not arrive');
     // The encoder comes back within the window: the same live period goes on, nothing is sent.
@@ -52,7 +54,12 @@ describeWithTools('webhooks from a real RTMP publish (nginx-rtmp + ffmpeg)', ['n
     const end = (await windowEnd())!;
     expect(types()).toEqual(['stream.created', 'stream.live']);
 
-    await waitFor(async () => types().includes('stream.idle'), WINDOW_SECONDS * 1000 + 20_000, 100, 'no stream.idle after the window');
+    await waitFor(
+      () => Promise.resolve(types().includes('stream.idle')),
+      WINDOW_SECONDS * 1000 + 20_000,
+      100,
+      'no stream.idle after the window',
+    );
     const idle = receiver.forStream(stream.id).find((r) => r.body.type === 'stream.idle')!;
     expect(idle.at).toBeGreaterThanOrEqual(end.getTime());
     console.info(`[webhook-nginx] stream.idle delivered ${idle.at - end.getTime()} ms after the reconnect window ended`);

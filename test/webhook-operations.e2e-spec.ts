@@ -4,8 +4,9 @@ import { Sweeper } from '../src/database/sweeper.service.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { query } from './helpers/database.js';
 import { waitFor } from './helpers/http.js';
-import { createUser, type TestUser } from './helpers/users.js';
+import { aUser as createUser, type BuiltUser as TestUser } from './helpers/builders.js';
 import { WebhookReceiver } from './helpers/webhook-receiver.js';
+import { bodyOf, type DeliveryPageBody, type StreamBody, type WebhookListBody, type WebhookWithSecretBody } from './helpers/bodies.js';
 
 const DELIVERY_KEYS = [
   'attempts',
@@ -29,8 +30,10 @@ describe('webhook operations', () => {
   const operator = new WebhookReceiver();
   const operatorSecret = randomBytes(32).toString('base64url');
   const db = (sql: string, params: unknown[] = []) => query(t.config.databaseUrl, sql, params);
-  const newStream = async (user = owner) => (await t.http().post('/api/v1/streams').set(user.auth).send({}).expect(201)).body.id as number;
+  const newStream = async (user = owner) =>
+    bodyOf<StreamBody>(await t.http().post('/api/v1/streams').set(user.auth).send({}).expect(201)).id;
   const log = (id = hookId, params = '') => t.http().get(`/api/v1/webhooks/${id}/deliveries${params}`).set(owner.auth);
+  const logItems = async () => bodyOf<DeliveryPageBody>(await log().expect(200)).items;
 
   beforeAll(async () => {
     await receiver.start();
@@ -45,7 +48,9 @@ describe('webhook operations', () => {
       },
     });
     owner = await createUser(t);
-    hookId = (await t.http().post('/api/v1/webhooks').set(owner.auth).send({ url: receiver.url }).expect(201)).body.id as number;
+    hookId = bodyOf<WebhookWithSecretBody>(
+      await t.http().post('/api/v1/webhooks').set(owner.auth).send({ url: receiver.url }).expect(201),
+    ).id;
   });
   afterAll(async () => {
     await t?.close();
@@ -55,16 +60,16 @@ describe('webhook operations', () => {
 
   it('the delivery log: the Delivery shape, newest first, paged with an opaque cursor; bad paging is a 400', async () => {
     for (let i = 0; i < 5; i++) await newStream();
-    await waitFor(async () => (await log().expect(200)).body.items.length === 5, 10_000);
-    const all = (await log().expect(200)).body;
+    await waitFor(async () => (await logItems()).length === 5, 10_000);
+    const all = bodyOf<DeliveryPageBody>(await log().expect(200));
     expect(Object.keys(all.items[0]).sort()).toEqual(DELIVERY_KEYS);
     expect(all.nextCursor).toBeNull();
     const seen: number[] = [];
     let cursor: string | null = null;
     do {
-      const page: { items: Array<{ id: number }>; nextCursor: string | null } = (
-        await log(hookId, `?limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(200)
-      ).body;
+      const page: { items: Array<{ id: number }>; nextCursor: string | null } = bodyOf<DeliveryPageBody>(
+        await log(hookId, `?limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(200),
+      );
       seen.push(...page.items.map((item) => item.id));
       cursor = page.nextCursor;
     } while (cursor);
@@ -85,8 +90,8 @@ describe('webhook operations', () => {
   it('a redirect is not followed; with no retry window left the delivery fails; a manual retry sends it again now', async () => {
     receiver.respond = () => 302;
     const streamId = await newStream();
-    await waitFor(async () => (await log().expect(200)).body.items[0].status === 'failed', 10_000);
-    const [failed] = (await log().expect(200)).body.items;
+    await waitFor(async () => (await logItems())[0].status === 'failed', 10_000);
+    const [failed] = await logItems();
     expect(failed).toMatchObject({
       status: 'failed',
       attempts: 1,
@@ -98,8 +103,8 @@ describe('webhook operations', () => {
 
     receiver.respond = () => 204;
     await t.http().post(`/api/v1/webhooks/${hookId}/deliveries/${failed.id}/retry`).set(owner.auth).expect(202);
-    await waitFor(async () => (await log().expect(200)).body.items[0].status === 'delivered', 5000);
-    expect((await log().expect(200)).body.items[0]).toMatchObject({ id: failed.id, attempts: 2, lastStatusCode: 204, lastError: null });
+    await waitFor(async () => (await logItems())[0].status === 'delivered', 5000);
+    expect((await logItems())[0]).toMatchObject({ id: failed.id, attempts: 2, lastStatusCode: 204, lastError: null });
     expect(receiver.forStream(streamId).map((r) => r.body.id)).toEqual([failed.eventId, failed.eventId]);
 
     await t.http().post(`/api/v1/webhooks/${hookId}/deliveries/999999/retry`).set(owner.auth).expect(404);
@@ -116,7 +121,7 @@ describe('webhook operations', () => {
       .expect(200);
     const streamId = await newStream();
     await t.http().delete(`/api/v1/streams/${streamId}`).set(owner.auth).expect(204);
-    await waitFor(async () => receiver.forStream(streamId).length === 1, 5000);
+    await waitFor(() => Promise.resolve(receiver.forStream(streamId).length === 1), 5000);
     expect(receiver.forStream(streamId)[0].body.type).toBe('stream.deleted');
 
     await t
@@ -126,7 +131,7 @@ describe('webhook operations', () => {
       .send({ enabled: false, events: ['stream.created'] })
       .expect(200);
     const quiet = await newStream();
-    await waitFor(async () => operator.forStream(quiet).length === 1, 5000);
+    await waitFor(() => Promise.resolve(operator.forStream(quiet).length === 1), 5000);
     expect(receiver.forStream(quiet)).toHaveLength(0);
     await t
       .http()
@@ -174,7 +179,8 @@ describe('webhook address policy at send time (WEBHOOK_ALLOW_PRIVATE_NETWORKS un
   const receiver = new WebhookReceiver();
   const operator = new WebhookReceiver();
   const db = (sql: string, params: unknown[] = []) => query(t.config.databaseUrl, sql, params);
-  const newStream = async (user = owner) => (await t.http().post('/api/v1/streams').set(user.auth).send({}).expect(201)).body.id as number;
+  const newStream = async (user = owner) =>
+    bodyOf<StreamBody>(await t.http().post('/api/v1/streams').set(user.auth).send({}).expect(201)).id;
 
   beforeAll(async () => {
     await receiver.start();
@@ -222,11 +228,11 @@ describe('webhook address policy at send time (WEBHOOK_ALLOW_PRIVATE_NETWORKS un
     expect(errors).toEqual(['refused address (loopback)', 'refused address (loopback)']);
     expect(receiver.requests).toHaveLength(0);
     // The operator endpoint hears of both users' streams, signed with WEBHOOK_SECRET.
-    await waitFor(async () => operator.forStream(mine).length === 1 && operator.forStream(theirs).length === 1, 10_000);
+    await waitFor(() => Promise.resolve(operator.forStream(mine).length === 1 && operator.forStream(theirs).length === 1), 10_000);
     expect(operator.forStream(theirs)[0].headers['streamly-signature']).toMatch(/^t=\d+,v1=[0-9a-f]{64}$/);
     // The operator's row is nobody's: not listed, not reachable by id.
-    expect((await t.http().get('/api/v1/webhooks').set(owner.auth).expect(200)).body.items.map((w: { id: number }) => w.id)).toEqual([
-      hookId,
-    ]);
+    expect(
+      bodyOf<WebhookListBody>(await t.http().get('/api/v1/webhooks').set(owner.auth).expect(200)).items.map((w: { id: number }) => w.id),
+    ).toEqual([hookId]);
   });
 });

@@ -4,8 +4,9 @@ import { StreamEventsRepository } from '../src/streams/stream-events.repository.
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { query } from './helpers/database.js';
 import { waitFor } from './helpers/http.js';
-import { createUser, type TestUser } from './helpers/users.js';
+import { aUser as createUser, type BuiltUser as TestUser } from './helpers/builders.js';
 import { WebhookReceiver } from './helpers/webhook-receiver.js';
+import { bodyOf, type StreamBody } from './helpers/bodies.js';
 
 /**
  * The outbox: every change to a stream records its event in the same transaction,
@@ -70,7 +71,7 @@ describe('stream events are recorded with their change, atomically', () => {
     await patch(stream.id, { expiresAt: new Date(Date.now() + 3_600_000).toISOString() }).expect(200); // not a status change
     await patch(stream.id, { status: 'active' }).expect(200);
     await patch(stream.id, { status: 'active' }).expect(200);
-    const rotated = (await t.http().post(`/api/v1/streams/${stream.id}/key`).set(owner.auth).expect(200)).body;
+    const rotated = bodyOf<StreamBody>(await t.http().post(`/api/v1/streams/${stream.id}/key`).set(owner.auth).expect(200));
     await t.http().delete(`/api/v1/streams/${stream.id}`).set(owner.auth).expect(204);
 
     const events = await eventsOf(stream.id);
@@ -89,7 +90,7 @@ describe('stream events are recorded with their change, atomically', () => {
     }
 
     // Delivered: the payload's stream is what GET showed, minus the key.
-    await waitFor(async () => receiver.forStream(stream.id).length === 5, 10_000);
+    await waitFor(() => Promise.resolve(receiver.forStream(stream.id).length === 5), 10_000);
     const received = receiver.forStream(stream.id);
     expect(received.map((r) => r.body.type)).toEqual(events.map((e) => e.type));
     expect(received.map((r) => r.body.id)).toEqual(events.map((e) => e.id));
@@ -161,7 +162,7 @@ describe('stream events are recorded with their change, atomically', () => {
     expect(await typesOf(stream.id)).toEqual(['stream.created']);
     expect(await typesOf(userStream.id)).toEqual(['stream.created']);
     expect((await db(`SELECT count(*)::int AS n FROM streams WHERE id = ANY($1)`, [[stream.id, userStream.id]])).rows[0].n).toBe(2);
-    await waitFor(async () => receiver.forStream(stream.id).length === 1, 10_000);
+    await waitFor(() => Promise.resolve(receiver.forStream(stream.id).length === 1), 10_000);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(receiver.forStream(stream.id).map((r) => r.body.type)).toEqual(['stream.created']);
   });
@@ -189,7 +190,7 @@ describe('stream events are recorded with their change, atomically', () => {
       ['stream.created', 'active'],
       ['stream.live', 'live'],
     ]);
-    await waitFor(async () => receiver.forStream(stream.id).length === 2, 10_000);
+    await waitFor(() => Promise.resolve(receiver.forStream(stream.id).length === 2), 10_000);
     expect(receiver.forStream(stream.id)[1].body).toMatchObject({
       id,
       type: 'stream.live',

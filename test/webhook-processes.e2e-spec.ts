@@ -13,7 +13,8 @@ describe('webhooks across restarts and instances (real processes)', () => {
   const apis: ApiProcess[] = [];
   let database: Awaited<ReturnType<typeof createDatabase>>;
   let env: Record<string, string>;
-  const db = (sql: string, params: unknown[] = []) => query(database.url, sql, params);
+  const db = <R extends Record<string, unknown> = Record<string, unknown>>(sql: string, params: unknown[] = []) =>
+    query<R>(database.url, sql, params);
 
   beforeEach(async () => {
     await receiver.start();
@@ -84,24 +85,26 @@ describe('webhooks across restarts and instances (real processes)', () => {
     await call(first, 'POST', '/webhooks', token, { url: receiver.url });
     await receiver.stop();
     const streams = [];
-    for (let i = 0; i < 3; i++) streams.push((await call(first, 'POST', '/streams', token, {})).id as number);
-    await call(first, 'PATCH', `/streams/${streams[0]}`, token, { status: 'disabled' });
+    for (let i = 0; i < 3; i++) streams.push((await call(first, 'POST', '/streams', token, {})).id);
+    await call(first, 'PATCH', `/streams/${String(streams[0])}`, token, { status: 'disabled' });
     await waitFor(
-      async () => (await db(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE last_error = 'connection refused'`)).rows[0].n >= 3,
+      async () =>
+        (await db<{ n: number }>(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE last_error = 'connection refused'`)).rows[0].n >=
+        3,
       10_000,
     );
 
     first.child.kill('SIGTERM');
     expect(await first.exited).toEqual({ code: 0, signal: null });
     const second = await start();
-    await call(second, 'POST', `/streams/${streams[1]}/key`, token);
-    await call(second, 'DELETE', `/streams/${streams[2]}`, token);
+    await call(second, 'POST', `/streams/${String(streams[1])}/key`, token);
+    await call(second, 'DELETE', `/streams/${String(streams[2])}`, token);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     await receiver.start();
 
     const expected = await recorded();
     expect([...expected.values()].flat()).toHaveLength(6); // 3 created, disabled, key_rotated, deleted
-    await waitFor(async () => receiver.requests.length >= 6, 30_000);
+    await waitFor(() => Promise.resolve(receiver.requests.length >= 6), 30_000);
     expect(receivedOnce()).toEqual(expected);
     expect((await db(`SELECT DISTINCT status FROM webhook_deliveries`)).rows).toEqual([{ status: 'delivered' }]);
   }, 90_000);
@@ -113,7 +116,7 @@ describe('webhooks across restarts and instances (real processes)', () => {
     await call(api, 'POST', '/webhooks', token, { url: receiver.url });
     receiver.respond = () => ({ status: 200, delayMs: 2000 });
     await call(api, 'POST', '/streams', token, {});
-    await waitFor(async () => receiver.requests.length === 1, 5000);
+    await waitFor(() => Promise.resolve(receiver.requests.length === 1), 5000);
     api.child.kill('SIGTERM');
     expect(await api.exited).toEqual({ code: 0, signal: null });
     expect((await db(`SELECT status, attempts, lease_token FROM webhook_deliveries`)).rows).toEqual([
@@ -141,7 +144,7 @@ describe('webhooks across restarts and instances (real processes)', () => {
     const expected = await recorded();
     const total = [...expected.values()].flat().length;
     expect(total).toBe(36);
-    await waitFor(async () => receiver.requests.length >= total, 30_000);
+    await waitFor(() => Promise.resolve(receiver.requests.length >= total), 30_000);
     await new Promise((resolve) => setTimeout(resolve, 1000)); // a duplicate would arrive now
     expect(receiver.requests).toHaveLength(total);
     expect(receivedOnce()).toEqual(expected);

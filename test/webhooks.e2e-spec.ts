@@ -1,10 +1,19 @@
+import { expect } from '@jest/globals';
 import { createHmac } from 'node:crypto';
 import { hostname } from 'node:os';
 import { query } from './helpers/database.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { waitFor } from './helpers/http.js';
-import { createUser, type TestUser } from './helpers/users.js';
+import { aUser as createUser, type BuiltUser as TestUser } from './helpers/builders.js';
 import { WebhookReceiver } from './helpers/webhook-receiver.js';
+import {
+  bodyOf,
+  type ErrorBody,
+  type StreamBody,
+  type WebhookBody,
+  type WebhookListBody,
+  type WebhookWithSecretBody,
+} from './helpers/bodies.js';
 
 const ALL_EVENTS = [
   'stream.created',
@@ -46,17 +55,17 @@ describe('webhook endpoints (routes, owner-scoped)', () => {
   const register = (user: TestUser, body: Record<string, unknown>) => t.http().post('/api/v1/webhooks').set(user.auth).send(body);
 
   it('registers with a secret shown once; lists, reads, updates and deletes; all events when none are named', async () => {
-    const created = await register(owner, { url: receiver.url }).expect(201);
-    expect(Object.keys(created.body).sort()).toEqual([...WEBHOOK_KEYS, 'secret'].sort());
-    expect(created.body).toMatchObject({ url: receiver.url, events: ALL_EVENTS, enabled: true });
-    expect(created.body.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
-    const id = created.body.id as number;
+    const created = bodyOf<WebhookWithSecretBody>(await register(owner, { url: receiver.url }).expect(201));
+    expect(Object.keys(created).sort()).toEqual([...WEBHOOK_KEYS, 'secret'].sort());
+    expect(created).toMatchObject({ url: receiver.url, events: ALL_EVENTS, enabled: true });
+    expect(created.secret).toMatch(/^whsec_[A-Za-z0-9_-]{43}$/);
+    const id = created.id;
 
-    const read = await t.http().get(`/api/v1/webhooks/${id}`).set(owner.auth).expect(200);
-    expect(Object.keys(read.body).sort()).toEqual(WEBHOOK_KEYS);
-    const list = await t.http().get('/api/v1/webhooks').set(owner.auth).expect(200);
-    expect(list.body.items.map((w: { id: number }) => w.id)).toContain(id);
-    expect(JSON.stringify(list.body)).not.toContain(created.body.secret);
+    const read = bodyOf<WebhookBody>(await t.http().get(`/api/v1/webhooks/${id}`).set(owner.auth).expect(200));
+    expect(Object.keys(read).sort()).toEqual(WEBHOOK_KEYS);
+    const list = bodyOf<WebhookListBody>(await t.http().get('/api/v1/webhooks').set(owner.auth).expect(200));
+    expect(list.items.map((w: { id: number }) => w.id)).toContain(id);
+    expect(JSON.stringify(list)).not.toContain(created.secret);
 
     const patched = await t
       .http()
@@ -64,17 +73,17 @@ describe('webhook endpoints (routes, owner-scoped)', () => {
       .set(owner.auth)
       .send({ events: ['stream.deleted'], enabled: false })
       .expect(200);
-    expect(patched.body).toMatchObject({ id, events: ['stream.deleted'], enabled: false, url: receiver.url });
+    expect(bodyOf<WebhookBody>(patched)).toMatchObject({ id, events: ['stream.deleted'], enabled: false, url: receiver.url });
     // Stored sealed, never as shown.
     const [row] = (await query(t.config.databaseUrl, `SELECT secret FROM webhooks WHERE id = $1`, [id])).rows;
-    expect(row.secret).not.toContain(created.body.secret.slice(6));
+    expect(row.secret).not.toContain(created.secret.slice(6));
 
     await t.http().delete(`/api/v1/webhooks/${id}`).set(owner.auth).expect(204);
     await t.http().get(`/api/v1/webhooks/${id}`).set(owner.auth).expect(404);
   });
 
   it("another user's endpoint is a 404 on every route, and never listed", async () => {
-    const { body } = await register(owner, { url: receiver.url }).expect(201);
+    const body = bodyOf<WebhookWithSecretBody>(await register(owner, { url: receiver.url }).expect(201));
     const base = `/api/v1/webhooks/${body.id}`;
     await t.http().get(base).set(other.auth).expect(404);
     await t.http().patch(base).set(other.auth).send({ enabled: false }).expect(404);
@@ -82,7 +91,7 @@ describe('webhook endpoints (routes, owner-scoped)', () => {
     await t.http().get(`${base}/deliveries`).set(other.auth).expect(404);
     await t.http().post(`${base}/deliveries/1/retry`).set(other.auth).expect(404);
     await t.http().delete(base).set(other.auth).expect(404);
-    expect((await t.http().get('/api/v1/webhooks').set(other.auth).expect(200)).body.items).toEqual([]);
+    expect(bodyOf<WebhookListBody>(await t.http().get('/api/v1/webhooks').set(other.auth).expect(200)).items).toEqual([]);
     for (const bad of ['0', 'abc', '99999999999', '1.5']) await t.http().get(`/api/v1/webhooks/${bad}`).set(owner.auth).expect(404);
     await t.http().get('/api/v1/webhooks').expect(401);
     await t.http().delete(base).set(owner.auth).expect(204);
@@ -94,7 +103,12 @@ describe('webhook endpoints (routes, owner-scoped)', () => {
     expect(answers.filter((a) => a.status === 201)).toHaveLength(10);
     const refused = answers.filter((a) => a.status === 403);
     expect(refused).toHaveLength(4);
-    expect(refused[0].body).toEqual({ statusCode: 403, message: expect.any(String), error: 'Forbidden', reason: 'webhook_limit' });
+    expect(bodyOf<ErrorBody>(refused[0])).toEqual({
+      statusCode: 403,
+      message: expect.any(String),
+      error: 'Forbidden',
+      reason: 'webhook_limit',
+    });
     // Another user is not affected.
     const fresh = await createUser(t);
     await register(fresh, { url: receiver.url }).expect(201);
@@ -119,28 +133,28 @@ describe('webhook endpoints (routes, owner-scoped)', () => {
   });
 
   it('rotating the secret: the new one is shown once, and for 24 h deliveries carry both signatures', async () => {
-    const created = await register(owner, { url: receiver.url, events: ['stream.created'] }).expect(201);
-    const rotated = await t.http().post(`/api/v1/webhooks/${created.body.id}/secret`).set(owner.auth).expect(200);
-    expect(rotated.body.secret).toMatch(/^whsec_/);
-    expect(rotated.body.secret).not.toBe(created.body.secret);
-    const stream = (await t.http().post('/api/v1/streams').set(owner.auth).send({}).expect(201)).body;
-    await waitFor(async () => receiver.forStream(stream.id).length > 0, 10_000);
+    const created = bodyOf<WebhookWithSecretBody>(await register(owner, { url: receiver.url, events: ['stream.created'] }).expect(201));
+    const rotated = bodyOf<WebhookWithSecretBody>(await t.http().post(`/api/v1/webhooks/${created.id}/secret`).set(owner.auth).expect(200));
+    expect(rotated.secret).toMatch(/^whsec_/);
+    expect(rotated.secret).not.toBe(created.secret);
+    const stream = bodyOf<StreamBody>(await t.http().post('/api/v1/streams').set(owner.auth).send({}).expect(201));
+    await waitFor(() => Promise.resolve(receiver.forStream(stream.id).length > 0), 10_000);
     const [request] = receiver.forStream(stream.id);
     const header = request.headers['streamly-signature'] as string;
     expect(header.match(/v1=/g)).toHaveLength(2);
-    expect(signedBy(request.rawBody, header, rotated.body.secret)).toBe(true);
-    expect(signedBy(request.rawBody, header, created.body.secret)).toBe(true);
+    expect(signedBy(request.rawBody, header, rotated.secret)).toBe(true);
+    expect(signedBy(request.rawBody, header, created.secret)).toBe(true);
     expect(signedBy(request.rawBody, header, 'whsec_someone-else')).toBe(false);
     // Once the old secret's 24 h are over, only the new one signs.
     await query(t.config.databaseUrl, `UPDATE webhooks SET previous_secret_expires_at = now() - interval '1 second' WHERE id = $1`, [
-      created.body.id,
+      created.id,
     ]);
-    const next = (await t.http().post('/api/v1/streams').set(owner.auth).send({}).expect(201)).body;
-    await waitFor(async () => receiver.forStream(next.id).length > 0, 10_000);
+    const next = bodyOf<StreamBody>(await t.http().post('/api/v1/streams').set(owner.auth).send({}).expect(201));
+    await waitFor(() => Promise.resolve(receiver.forStream(next.id).length > 0), 10_000);
     const later = receiver.forStream(next.id)[0];
     expect((later.headers['streamly-signature'] as string).match(/v1=/g)).toHaveLength(1);
-    expect(signedBy(later.rawBody, later.headers['streamly-signature'] as string, rotated.body.secret)).toBe(true);
-    expect(signedBy(later.rawBody, later.headers['streamly-signature'] as string, created.body.secret)).toBe(false);
+    expect(signedBy(later.rawBody, later.headers['streamly-signature'] as string, rotated.secret)).toBe(true);
+    expect(signedBy(later.rawBody, later.headers['streamly-signature'] as string, created.secret)).toBe(false);
   });
 });
 
@@ -176,7 +190,7 @@ describe('webhook endpoints: refused addresses (WEBHOOK_ALLOW_PRIVATE_NETWORKS u
   ])('%s is refused at registration (400)', async (url) => {
     const res = await t.http().post('/api/v1/webhooks').set(owner.auth).send({ url });
     expect(res.status).toBe(400);
-    expect(JSON.stringify(res.body.message)).toMatch(/refused/);
+    expect(JSON.stringify(bodyOf<ErrorBody>(res).message)).toMatch(/refused/);
   });
 
   it('a name that resolves to loopback is refused after DNS; a public address is accepted, and PATCH checks too', async () => {
@@ -187,7 +201,9 @@ describe('webhook endpoints: refused addresses (WEBHOOK_ALLOW_PRIVATE_NETWORKS u
       .set(owner.auth)
       .send({ url: `http://${hostname()}:9/hook` })
       .expect(400);
-    const ok = await t.http().post('/api/v1/webhooks').set(owner.auth).send({ url: 'https://93.184.216.34/hook' }).expect(201);
-    await t.http().patch(`/api/v1/webhooks/${ok.body.id}`).set(owner.auth).send({ url: 'http://127.0.0.1/' }).expect(400);
+    const ok = bodyOf<WebhookWithSecretBody>(
+      await t.http().post('/api/v1/webhooks').set(owner.auth).send({ url: 'https://93.184.216.34/hook' }).expect(201),
+    );
+    await t.http().patch(`/api/v1/webhooks/${ok.id}`).set(owner.auth).send({ url: 'http://127.0.0.1/' }).expect(400);
   });
 });

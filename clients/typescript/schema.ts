@@ -605,12 +605,12 @@ export interface components {
              * @description After the last publisher leaves, the stream stays live this long; a publish within it continues the same live period
              * @default 60
              */
-            reconnectWindowSeconds: number;
+            reconnectWindowSeconds?: number;
             /**
              * @description A live period longer than this is cut off (nginx-rtmp: at the next on_update); the key may publish again afterwards
              * @default 43200
              */
-            maxContinuousSeconds: number;
+            maxContinuousSeconds?: number;
         };
         StreamDto: {
             /** @example 42 */
@@ -671,12 +671,12 @@ export interface components {
              * @description After the last publisher leaves, the stream stays live this long; a publish within it continues the same live period
              * @default 60
              */
-            reconnectWindowSeconds: number;
+            reconnectWindowSeconds?: number;
             /**
              * @description A live period longer than this is cut off (nginx-rtmp: at the next on_update); the key may publish again afterwards
              * @default 43200
              */
-            maxContinuousSeconds: number;
+            maxContinuousSeconds?: number;
         };
         KeyLookupDto: {
             /** @example 42 */

@@ -91,7 +91,9 @@ export class AuthService implements OnModuleInit {
 
   /** Best effort: the session exists already, so a failure here must not turn the login into an error. */
   private async giveBack(allowance: LoginAllowance): Promise<void> {
-    await this.loginLimit.giveBack(allowance).catch((error: Error) => this.logger.warn(`Giving back a login allowance failed: ${error.message}`));
+    await this.loginLimit
+      .giveBack(allowance)
+      .catch((error: Error) => this.logger.warn(`Giving back a login allowance failed: ${error.message}`));
   }
 
   /**

@@ -47,11 +47,13 @@ export class PostgresThrottlerStorage implements ThrottlerStorage, OnModuleDestr
 
   async increment(key: string, ttl: number, limit: number, blockDuration: number): Promise<ThrottlerStorageRecord> {
     this.sweepTimer ??= setInterval(() => void this.deleteExpired(), SWEEP_INTERVAL_MS).unref();
-    const [row] = (await this.dataSource.query(INCREMENT, [key, Math.ceil(ttl), limit, Math.ceil(blockDuration)])) as {
-      hits: number;
-      expires_in: number;
-      blocked_for: number;
-    }[];
+    const [row] = await this.dataSource.query<
+      {
+        hits: number;
+        expires_in: number;
+        blocked_for: number;
+      }[]
+    >(INCREMENT, [key, Math.ceil(ttl), limit, Math.ceil(blockDuration)]);
     return {
       totalHits: row.hits,
       timeToExpire: row.expires_in,
@@ -67,9 +69,7 @@ export class PostgresThrottlerStorage implements ThrottlerStorage, OnModuleDestr
   /** Counters of clients that stopped coming back; any instance may do it, it is idempotent. */
   async deleteExpired(): Promise<void> {
     try {
-      await this.dataSource.query(
-        `DELETE FROM rate_limits WHERE expires_at < now() AND (blocked_until IS NULL OR blocked_until < now())`,
-      );
+      await this.dataSource.query(`DELETE FROM rate_limits WHERE expires_at < now() AND (blocked_until IS NULL OR blocked_until < now())`);
     } catch (error) {
       this.logger.warn(`Sweeping expired rate-limit counters failed: ${(error as Error).message}`);
     }

@@ -24,13 +24,13 @@ export class RefreshTokensRepository {
    * revokes it. No session outlives a change. The family starts now (family_started_at's default).
    */
   async issue(userId: number, passwordHash: string, familyId: string, tokenHash: string, ttls: RefreshTtls): Promise<boolean> {
-    const rows = (await this.dataSource.query(
+    const rows = await this.dataSource.query<unknown[]>(
       `WITH owner AS (SELECT id FROM users WHERE id = $1 AND password = $2 FOR SHARE)
        INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)
        SELECT id, $3, $4, now() + make_interval(secs => least($5::integer, $6::integer)) FROM owner
        RETURNING id`,
       [userId, passwordHash, familyId, tokenHash, ttls.slidingSeconds, ttls.absoluteSeconds],
-    )) as unknown[];
+    );
     return rows.length > 0;
   }
 
@@ -43,13 +43,13 @@ export class RefreshTokensRepository {
    */
   rotate(tokenHash: string, nextHash: string, ttls: RefreshTtls): Promise<{ userId: number } | null> {
     return this.dataSource.transaction(async (manager) => {
-      const [owner] = (await manager.query(
+      const [owner] = await manager.query<{ id: number }[]>(
         `SELECT u.id FROM refresh_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 FOR SHARE OF u`,
         [tokenHash],
-      )) as { id: number }[];
+      );
       if (!owner) return null;
       // The absolute check here too, not only the capped expires_at: the setting may have been lowered since.
-      const issued = (await manager.query(
+      const issued = await manager.query<unknown[]>(
         `WITH revoked AS (
            UPDATE refresh_tokens SET revoked_at = now()
            WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
@@ -61,17 +61,17 @@ export class RefreshTokensRepository {
          FROM revoked
          RETURNING id`,
         [tokenHash, owner.id, nextHash, ttls.slidingSeconds, ttls.absoluteSeconds],
-      )) as unknown[];
+      );
       return issued.length > 0 ? { userId: owner.id } : null;
     });
   }
 
   /** Revokes one live token; false when it is not live. */
   async revoke(tokenHash: string): Promise<boolean> {
-    const [, affected] = (await this.dataSource.query(
+    const [, affected] = await this.dataSource.query<[unknown[], number]>(
       `UPDATE refresh_tokens SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()`,
       [tokenHash],
-    )) as [unknown[], number];
+    );
     return affected > 0;
   }
 
@@ -85,24 +85,24 @@ export class RefreshTokensRepository {
    * copy. Revokes the rest of its family; returns the user when anything was left to revoke.
    */
   async revokeFamilyIfReused(tokenHash: string): Promise<number | null> {
-    const [rows] = (await this.dataSource.query(
+    const [rows] = await this.dataSource.query<[{ user_id: number }[], number]>(
       `UPDATE refresh_tokens SET revoked_at = now()
        WHERE revoked_at IS NULL
          AND family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1 AND revoked_at IS NOT NULL)
        RETURNING user_id`,
       [tokenHash],
-    )) as [{ user_id: number }[], number];
+    );
     return rows[0]?.user_id ?? null;
   }
 
   /** Sweep batch: expired tokens can never be used again (an expired token is refused before reuse detection). */
   async deleteExpired(size: number): Promise<number> {
-    const [, affected] = (await this.dataSource.query(
+    const [, affected] = await this.dataSource.query<[unknown[], number]>(
       `DELETE FROM refresh_tokens WHERE id IN (
          SELECT id FROM refresh_tokens WHERE expires_at < now() ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
        )`,
       [size],
-    )) as [unknown[], number];
+    );
     return affected;
   }
 }

@@ -1,4 +1,4 @@
-import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { AuthenticatedRequest } from './jwt-auth.guard.js';
 
 /** The caller proven by JwtAuthGuard: `@CurrentUser() user: AuthenticatedUser`. */

@@ -22,7 +22,5 @@ function containsNul(value: unknown, depth: number): boolean {
   if (value === null || typeof value !== 'object') return false;
   if (depth > MAX_DEPTH) throw new BadRequestException('input is nested too deeply');
   if (Array.isArray(value)) return value.some((item) => containsNul(item, depth + 1));
-  return Object.entries(value as Record<string, unknown>).some(
-    ([key, item]) => key.includes('\u0000') || containsNul(item, depth + 1),
-  );
+  return Object.entries(value as Record<string, unknown>).some(([key, item]) => key.includes('\u0000') || containsNul(item, depth + 1));
 }

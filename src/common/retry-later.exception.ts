@@ -2,7 +2,7 @@ import { HttpException, HttpStatus } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 
 /**
- * A 429 or 503 that tells the client when to come back: DatabaseExceptionFilter
+ * A 429 or 503 that tells the client when to come back: CatchAllFilter
  * sets `Retry-After` from it and answers in Nest's usual shape.
  */
 export class RetryLaterException extends HttpException {
@@ -11,7 +11,10 @@ export class RetryLaterException extends HttpException {
     message: string,
     readonly retryAfterSeconds: number,
   ) {
-    super({ statusCode: status, message, error: status === HttpStatus.TOO_MANY_REQUESTS ? 'Too Many Requests' : 'Service Unavailable' }, status);
+    super(
+      { statusCode: status, message, error: status === HttpStatus.TOO_MANY_REQUESTS ? 'Too Many Requests' : 'Service Unavailable' },
+      status,
+    );
   }
 }
 

@@ -149,7 +149,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
   const secret = (name: string, required: boolean): string | undefined => {
     const value = withSecrets ? raw(name) : undefined;
     if (value === undefined) {
-      if (withSecrets && required) problems.push(`${name} is required when ${name === 'WEBHOOK_SECRET' ? 'WEBHOOK_URL is set' : 'NODE_ENV=production'}`);
+      if (withSecrets && required)
+        problems.push(`${name} is required when ${name === 'WEBHOOK_SECRET' ? 'WEBHOOK_URL is set' : 'NODE_ENV=production'}`);
       return undefined;
     }
     if (Buffer.byteLength(value, 'utf8') < 32) problems.push(`${name} must be at least 32 bytes long`);
@@ -169,7 +170,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
   const webhookSecret = secret('WEBHOOK_SECRET', webhookUrl !== undefined);
   if (production) {
     // One leaked secret must not open the others: each signs or guards something different.
-    const named = [['JWT_SECRET', jwtSecret], ['INGEST_SECRET', ingestSecret], ['WEBHOOK_SECRET', webhookSecret]] as const;
+    const named = [
+      ['JWT_SECRET', jwtSecret],
+      ['INGEST_SECRET', ingestSecret],
+      ['WEBHOOK_SECRET', webhookSecret],
+    ] as const;
     named.forEach(([name, value], i) => {
       const same = named.slice(0, i).find(([, other]) => value !== undefined && other === value);
       if (same) problems.push(`${name} must differ from ${same[0]}`);
@@ -231,7 +236,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
   if (config.dbPgBouncer && config.migrationsRun) {
     // The migration lock is a session advisory lock: through a transaction pooler it would be held by a
     // server connection that other clients then use. Migrations run against PostgreSQL directly.
-    problems.push('MIGRATIONS_RUN must be false when DB_PGBOUNCER=true: run migrations with `npm run migration:run:locked` against PostgreSQL directly');
+    problems.push(
+      'MIGRATIONS_RUN must be false when DB_PGBOUNCER=true: run migrations with `npm run migration:run:locked` against PostgreSQL directly',
+    );
   }
 
   if (problems.length > 0) throw new ConfigError(problems);
@@ -250,7 +257,10 @@ function parseTrustProxy(value: string | undefined, problems: string[]): boolean
   if (value === undefined || value.toLowerCase() === 'false') return false;
   if (value.toLowerCase() === 'true') return true;
   if (/^\d+$/.test(value)) return Number(value);
-  const cidrs = value.split(',').map((item) => item.trim()).filter(Boolean);
+  const cidrs = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
   const looksLikeAddress = /^[0-9a-fA-F:.]+(\/\d{1,3})?$/;
   const bad = cidrs.filter((item) => !looksLikeAddress.test(item));
   if (bad.length > 0 || cidrs.length === 0) {

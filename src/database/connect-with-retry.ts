@@ -15,7 +15,7 @@ export async function connectWithRetry<T>(target: string, connect: () => Promise
       if (!isDatabaseUnavailable(error)) throw error;
       const reason = (error as Error).message;
       if (attempt >= attempts) {
-        throw new Error(`Database ${target} is unreachable after ${attempts} attempts (${reason}); giving up`);
+        throw new Error(`Database ${target} is unreachable after ${attempts} attempts (${reason}); giving up`, { cause: error });
       }
       const delayMs = Math.min(500 * 2 ** (attempt - 1), 8000);
       logger.warn(`Database ${target} is not reachable (${reason}); attempt ${attempt}/${attempts}, retrying in ${delayMs} ms`);

@@ -1,14 +1,28 @@
 import { QueryFailedError } from 'typeorm';
 
 /** Error codes and driver messages that mean "the database cannot serve now", not "the query is wrong". */
-const UNAVAILABLE_CODES = ['57P01', '57P02', '57P03', '57014', '53300', 'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE'];
+const UNAVAILABLE_CODES = [
+  '57P01',
+  '57P02',
+  '57P03',
+  '57014',
+  '53300',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+];
 const UNAVAILABLE_MESSAGES =
   /timeout exceeded when trying to connect|Connection terminated|Query read timeout|Client has encountered a connection error|Client was closed and is not queryable|Connection ended unexpectedly|the database system is (starting up|shutting down)/i;
 
 /** The SQLSTATE or socket error code of a driver error, also when TypeORM wrapped it. */
 export function databaseErrorCode(error: unknown): string {
-  const driverError = error instanceof QueryFailedError ? error.driverError : error;
-  return String((driverError as { code?: unknown } | undefined)?.code ?? '');
+  const driverError: unknown = error instanceof QueryFailedError ? error.driverError : error;
+  const code = (driverError as { code?: unknown } | null | undefined)?.code;
+  return typeof code === 'string' || typeof code === 'number' ? String(code) : '';
 }
 
 /**

@@ -27,7 +27,12 @@ export async function locateBinaries(): Promise<Binaries> {
   return binariesIn(root, version);
 }
 
-const binariesIn = (root: string, version: string): Binaries => ({ root, version, initdb: join(root, 'bin', 'initdb'), postgres: join(root, 'bin', 'postgres') });
+const binariesIn = (root: string, version: string): Binaries => ({
+  root,
+  version,
+  initdb: join(root, 'bin', 'initdb'),
+  postgres: join(root, 'bin', 'postgres'),
+});
 
 /**
  * Root runs PostgreSQL as the `postgres` user, who must be able to reach the
@@ -40,7 +45,10 @@ const binariesIn = (root: string, version: string): Binaries => ({ root, version
  */
 export async function reachableCopy(binaries: Binaries): Promise<Binaries> {
   const wanted = await listTree(binaries.root);
-  const digest = createHash('sha256').update(JSON.stringify([...wanted].sort(([a], [b]) => (a < b ? -1 : 1)))).digest('hex').slice(0, 12);
+  const digest = createHash('sha256')
+    .update(JSON.stringify([...wanted].sort(([a], [b]) => (a < b ? -1 : 1))))
+    .digest('hex')
+    .slice(0, 12);
   const base = await traversableTempDir();
   const target = join(base, `streamly-postgres-${binaries.version}-${digest}`);
 
@@ -143,5 +151,7 @@ async function traversableTempDir(): Promise<string> {
     }
     if (reachable) return resolve(candidate);
   }
-  throw new EmbeddedPostgresError(`none of ${candidates.join(', ')} can be entered by other users, so the postgres user could not run PostgreSQL from there`);
+  throw new EmbeddedPostgresError(
+    `none of ${candidates.join(', ')} can be entered by other users, so the postgres user could not run PostgreSQL from there`,
+  );
 }

@@ -114,7 +114,8 @@ export async function runToCompletion(binary: string, args: string[], options: L
   const program = launch(binary, args, options);
   const { code, signal, error } = await program.ended;
   if (error) throw new EmbeddedPostgresError(spawnFailure(binary, error, options.uid));
-  if (code !== 0) throw new EmbeddedPostgresError(`${binary} failed (${code === null ? signal : `exit ${code}`}): ${lastWords(program.recent())}`);
+  if (code !== 0)
+    throw new EmbeddedPostgresError(`${binary} failed (${code === null ? signal : `exit ${code}`}): ${lastWords(program.recent())}`);
 }
 
 export function spawnFailure(binary: string, error: NodeJS.ErrnoException, uid?: number): string {
@@ -139,6 +140,8 @@ export function oneLine(text: string): string {
  * by its user in /proc. Messages in English: readiness is detected by its log line.
  */
 function serverEnvironment(): NodeJS.ProcessEnv {
-  const keep = Object.entries(process.env).filter(([name]) => name === 'PATH' || name === 'TZ' || name === 'LANG' || name.startsWith('LC_'));
+  const keep = Object.entries(process.env).filter(
+    ([name]) => name === 'PATH' || name === 'TZ' || name === 'LANG' || name.startsWith('LC_'),
+  );
   return { ...Object.fromEntries(keep), LC_MESSAGES: 'C' };
 }

@@ -23,8 +23,9 @@ export type Account = { uid: number; gid: number };
  * embedded-postgres-binaries.ts.) `shownAs` names the directory in messages.
  */
 export async function asServer(account: Account | undefined, dataDir: string, extraFds: number[] = [], shownAs = dataDir) {
-  if (!account) return { dataPath: dataDir, launch: {} as Partial<LaunchOptions>, done: async () => undefined };
-  if (platform() !== 'linux') throw new EmbeddedPostgresError('running the embedded PostgreSQL as root is supported on Linux only: set DATABASE_URL');
+  if (!account) return { dataPath: dataDir, launch: {} as Partial<LaunchOptions>, done: () => Promise.resolve() };
+  if (platform() !== 'linux')
+    throw new EmbeddedPostgresError('running the embedded PostgreSQL as root is supported on Linux only: set DATABASE_URL');
   const directory = await open(dataDir, 'r');
   return {
     dataPath: '/proc/self/fd/3',
@@ -44,8 +45,9 @@ export async function postgresAccount(): Promise<Account> {
       await run('useradd', ['--system', '--user-group', '--no-create-home', '--shell', '/usr/sbin/nologin', USER]);
       return await ids();
     } catch (error) {
-      throw new EmbeddedPostgresError(`PostgreSQL does not run as root and there is no \`${USER}\` user to run it as (useradd: ${(error as Error).message}); create one or set DATABASE_URL`);
+      throw new EmbeddedPostgresError(
+        `PostgreSQL does not run as root and there is no \`${USER}\` user to run it as (useradd: ${(error as Error).message}); create one or set DATABASE_URL`,
+      );
     }
   }
 }
-

@@ -59,12 +59,20 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
  * complete: an interrupted first start (Ctrl-C) must not leave a half cluster that
  * looks initialised (PG_VERSION is the first file initdb writes).
  */
-async function initialise(binaries: Binaries, options: EmbeddedOptions, password: string, account: Account | undefined, log: (line: string) => void) {
+async function initialise(
+  binaries: Binaries,
+  options: EmbeddedOptions,
+  password: string,
+  account: Account | undefined,
+  log: (line: string) => void,
+) {
   const { dataDir } = options;
   const leftovers = (await readdir(dirname(dataDir))).filter((name) => name.startsWith(`${basename(dataDir)}.initdb-`));
   for (const name of leftovers) await rm(join(dirname(dataDir), name), { recursive: true, force: true });
   if ((await readdir(dataDir).catch(() => [])).length > 0) {
-    throw new EmbeddedPostgresError(`${dataDir} exists but is not empty and holds no PostgreSQL cluster: move it away, or set DATA_DIR or DATABASE_URL`);
+    throw new EmbeddedPostgresError(
+      `${dataDir} exists but is not empty and holds no PostgreSQL cluster: move it away, or set DATA_DIR or DATABASE_URL`,
+    );
   }
 
   const building = `${dataDir}.initdb-${randomBytes(6).toString('hex')}`;
@@ -82,16 +90,20 @@ async function initialise(binaries: Binaries, options: EmbeddedOptions, password
     }
     const server = await asServer(account, building, pwHandle ? [pwHandle.fd] : [], dataDir);
     try {
-      await runToCompletion(binaries.initdb, [
-        `--pgdata=${server.dataPath}`,
-        `--pwfile=${pwHandle ? '/proc/self/fd/4' : pwfile}`,
-        `--username=${USER}`,
-        '--auth=scram-sha-256',
-        '--encoding=UTF8',
-        '--lc-messages=C',
-        '--no-sync',
-        '--no-instructions',
-      ], { ...server.launch, log, onNodeExit: 'kill' });
+      await runToCompletion(
+        binaries.initdb,
+        [
+          `--pgdata=${server.dataPath}`,
+          `--pwfile=${pwHandle ? '/proc/self/fd/4' : pwfile}`,
+          `--username=${USER}`,
+          '--auth=scram-sha-256',
+          '--encoding=UTF8',
+          '--lc-messages=C',
+          '--no-sync',
+          '--no-instructions',
+        ],
+        { ...server.launch, log, onNodeExit: 'kill' },
+      );
     } finally {
       await server.done();
     }
@@ -106,21 +118,36 @@ async function initialise(binaries: Binaries, options: EmbeddedOptions, password
   }
 }
 
-async function startServer(binaries: Binaries, options: EmbeddedOptions, password: string, account: Account | undefined, log: (line: string) => void) {
+async function startServer(
+  binaries: Binaries,
+  options: EmbeddedOptions,
+  password: string,
+  account: Account | undefined,
+  log: (line: string) => void,
+) {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const server = await asServer(account, options.dataDir);
     let ready!: () => void;
     const isReady = new Promise<void>((resolve) => (ready = resolve));
-    const postgres = launch(binaries.postgres, [
-      '-D', server.dataPath,
-      '-p', String(port),
-      '-c', 'listen_addresses=127.0.0.1',
-      // No Unix socket: nothing else on the machine should find this server by accident.
-      '-c', 'unix_socket_directories=',
-      '-c', 'max_connections=300',
-      ...(options.persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
-    ], { ...server.launch, log, onLine: (line) => line.includes(READY) && ready() });
+    const postgres = launch(
+      binaries.postgres,
+      [
+        '-D',
+        server.dataPath,
+        '-p',
+        String(port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        // No Unix socket: nothing else on the machine should find this server by accident.
+        '-c',
+        'unix_socket_directories=',
+        '-c',
+        'max_connections=300',
+        ...(options.persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+      ],
+      { ...server.launch, log, onLine: (line) => line.includes(READY) && ready() },
+    );
     await server.done(); // the child holds its own copy of the descriptor
     let timer: NodeJS.Timeout | undefined;
     const outcome = await Promise.race([
@@ -156,7 +183,10 @@ function running(postgres: ReturnType<typeof launch>, options: EmbeddedOptions, 
   let stopping = false;
   // 'exit', not 'close': the backends still hold its output pipe for a moment.
   postgres.child.once('exit', (code, signal) => {
-    if (!stopping) options.onUnexpectedExit?.(`embedded PostgreSQL (data in ${options.dataDir}) exited (${code === null ? signal : `exit ${code}`}): ${lastWords(postgres.recent())}`);
+    if (!stopping)
+      options.onUnexpectedExit?.(
+        `embedded PostgreSQL (data in ${options.dataDir}) exited (${code === null ? signal : `exit ${code}`}): ${lastWords(postgres.recent())}`,
+      );
   });
   return {
     url: `postgres://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,

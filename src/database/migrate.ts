@@ -14,11 +14,13 @@ export const MIGRATION_LOCK_KEY = 7_312_001_337;
  */
 export async function runMigrationsLocked(options: DataSourceOptions, logger = new Logger('Migrations')): Promise<string[]> {
   const pgOptions = options as PostgresConnectionOptions;
+  const masterUrl: unknown = pgOptions.replication?.master.url;
   const primary: PostgresConnectionOptions = {
     ...pgOptions,
     replication: undefined,
-    url: pgOptions.replication ? (pgOptions.replication.master.url as string) : pgOptions.url,
-    extra: { ...pgOptions.extra, max: 2, statement_timeout: 0, query_timeout: undefined },
+    url: pgOptions.replication ? (typeof masterUrl === 'string' ? masterUrl : undefined) : pgOptions.url,
+    // `extra` is pg's pool options, typed `any` by TypeORM.
+    extra: { ...(pgOptions.extra as Record<string, unknown> | undefined), max: 2, statement_timeout: 0, query_timeout: undefined },
   };
   const dataSource = new DataSource(primary);
   await dataSource.initialize();

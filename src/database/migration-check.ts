@@ -17,14 +17,21 @@ export async function pendingSchemaChanges(serverUrl: string, schema: DatabaseSc
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
   const dataSource = new DataSource(
-    databaseOptions({ databaseUrl: url.toString(), replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 60_000 }, schema),
+    databaseOptions(
+      { databaseUrl: url.toString(), replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 60_000 },
+      schema,
+    ),
   );
   try {
     await dataSource.initialize();
     await dataSource.runMigrations({ transaction: 'each' });
     const currentTimestampDefaults = await columnsDefaultingToCurrentTimestamp(dataSource);
     const sql = await dataSource.driver.createSchemaBuilder().log();
-    return withoutFalsePositives(dataSource, currentTimestampDefaults, sql.upQueries.map((query) => query.query));
+    return withoutFalsePositives(
+      dataSource,
+      currentTimestampDefaults,
+      sql.upQueries.map((query) => query.query),
+    );
   } finally {
     if (dataSource.isInitialized) await dataSource.destroy();
     await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
@@ -41,7 +48,9 @@ export async function pendingSchemaChanges(serverUrl: string, schema: DatabaseSc
  */
 function withoutFalsePositives(dataSource: DataSource, currentTimestampDefaults: Set<string>, statements: string[]): string[] {
   const unsynchronisedIndexes = new Set(
-    dataSource.entityMetadatas.flatMap((entity) => entity.indices.filter((index) => index.synchronize === false).map((index) => index.name)),
+    dataSource.entityMetadatas.flatMap((entity) =>
+      entity.indices.filter((index) => index.synchronize === false).map((index) => index.name),
+    ),
   );
   return statements.filter((statement) => {
     const sameDefault = /^ALTER TABLE "(\w+)" ALTER COLUMN "(\w+)" SET DEFAULT now\(\)$/.exec(statement);
@@ -52,9 +61,9 @@ function withoutFalsePositives(dataSource: DataSource, currentTimestampDefaults:
 }
 
 async function columnsDefaultingToCurrentTimestamp(dataSource: DataSource): Promise<Set<string>> {
-  const rows = (await dataSource.query(
+  const rows = await dataSource.query<{ name: string }[]>(
     `SELECT table_name || '.' || column_name AS name FROM information_schema.columns
      WHERE table_schema = current_schema() AND column_default = 'CURRENT_TIMESTAMP'`,
-  )) as { name: string }[];
+  );
   return new Set(rows.map((row) => row.name));
 }

@@ -88,7 +88,9 @@ export class ReadReplica {
     } catch (error) {
       if (!isDatabaseUnavailable(error)) throw error;
       this.unusableUntil.set(replica, Date.now() + REPLICA_RETRY_AFTER_MS);
-      this.logger.warn(`Read replica unavailable (${(error as Error).message}); its reads go elsewhere for ${REPLICA_RETRY_AFTER_MS / 1000} s`);
+      this.logger.warn(
+        `Read replica unavailable (${(error as Error).message}); its reads go elsewhere for ${REPLICA_RETRY_AFTER_MS / 1000} s`,
+      );
       return (await master.query<T>(query)).rows;
     }
   }

@@ -103,7 +103,12 @@ export class Sql {
    * values. The statement's duration goes to `streamly_db_statement_duration_seconds`
    * under that name when STATEMENT_NAMES (statement-timing.ts) lists it, else `other`.
    */
-  query<T extends pg.QueryResultRow>(name: string, text: string, values: unknown[] = [], on: Queryable = this.pool): Promise<pg.QueryResult<T>> {
+  query<T extends pg.QueryResultRow>(
+    name: string,
+    text: string,
+    values: unknown[] = [],
+    on: Queryable = this.pool,
+  ): Promise<pg.QueryResult<T>> {
     return timeStatement(this.dataSource, boundedStatementName(name), () => on.query<T>(statement(name, text, values, this.prepared)));
   }
 

@@ -35,6 +35,6 @@ export function parseUtcTimestamp(value: string): unknown {
 export const utcTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary'): (value: string) => unknown {
     if (oid === TIMESTAMP_OID && format !== 'binary') return parseUtcTimestamp;
-    return pg.types.getTypeParser(oid, format as 'text');
+    return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
   },
 };

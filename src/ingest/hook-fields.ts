@@ -16,7 +16,7 @@ export type HookBody = Record<string, unknown> | undefined;
 export function field(body: HookBody, name: string): string | undefined {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) return undefined;
   const value = Object.hasOwn(body, name) ? body[name] : undefined;
-  const first = Array.isArray(value) ? value[0] : value;
+  const first: unknown = Array.isArray(value) ? value[0] : value;
   if (typeof first === 'string') return first;
   if (typeof first === 'number' && Number.isFinite(first)) return String(first);
   return undefined;

@@ -1,13 +1,8 @@
 import { ForbiddenException, Get, NotFoundException, Param } from '@nestjs/common';
-import {
-  ApiForbiddenResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-} from '@nestjs/swagger';
+import { ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { KeyLookupDto, KeyRefusalDto } from './dto/key-lookup.dto.js';
 import { REFUSAL_MESSAGES } from './ingest-decision.js';
-import { IngestController } from './ingest-secret.guard.js';
+import { IngestController } from './ingest-controller.decorator.js';
 import { IngestService } from './ingest.service.js';
 
 @IngestController('keys', 'ingest/keys')
@@ -26,7 +21,9 @@ export class IngestKeysController {
         return decision.stream;
       case 'unknown':
         throw new NotFoundException(REFUSAL_MESSAGES.unknown);
-      default:
+      case 'disabled':
+      case 'expired':
+      case 'live_limit':
         throw new ForbiddenException({
           statusCode: 403,
           message: REFUSAL_MESSAGES[decision.outcome],

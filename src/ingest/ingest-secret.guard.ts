@@ -1,11 +1,10 @@
-import { applyDecorators, CanActivate, Controller, ExecutionContext, Inject, Injectable, UnauthorizedException, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiQuery, ApiTags, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { CanActivate, ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { IngestAdapter, REFUSAL_MESSAGES, type IngestAdapterName } from './ingest-decision.js';
+import { IngestAdapter, REFUSAL_MESSAGES } from './ingest-decision.js';
 import { IngestService } from './ingest.service.js';
 
 /**
@@ -39,7 +38,7 @@ export class IngestSecretGuard implements CanActivate {
 }
 
 /** Routes whose caller can only send the secret in the URL. */
-const SecretInQuery = Reflector.createDecorator<boolean>();
+export const SecretInQuery = Reflector.createDecorator<boolean>();
 
 function presentedSecret(request: FastifyRequest, inQuery: boolean): string | undefined {
   const [scheme, token] = (request.headers.authorization ?? '').split(' ');
@@ -52,25 +51,4 @@ function presentedSecret(request: FastifyRequest, inQuery: boolean): string | un
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
-}
-
-/**
- * An ingest controller at `path`: guarded by the shared secret, its refusals counted
- * for `adapter`, documented alike. `querySecret` only for the hook routes of servers that
- * cannot send a header: `hint` says where their operator puts `?secret=`, `required` when
- * the header is not an option at all (nginx-rtmp). Without it, the Bearer header only.
- */
-export function IngestController(adapter: IngestAdapterName, path: string, querySecret?: { hint: string; required: boolean }) {
-  const query = querySecret
-    ? [SecretInQuery(true), ApiQuery({ name: 'secret', required: querySecret.required, description: `INGEST_SECRET, ${querySecret.hint}` })]
-    : [];
-  return applyDecorators(
-    ApiTags('ingest'),
-    ApiBearerAuth(),
-    ...query,
-    ApiUnauthorizedResponse({ description: 'Missing or wrong ingest secret' }),
-    IngestAdapter(adapter),
-    UseGuards(IngestSecretGuard),
-    Controller(path),
-  );
 }

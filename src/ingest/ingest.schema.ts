@@ -4,4 +4,7 @@ import { LiveSessionRecords1700000003100 } from './migrations/1700000003100-Live
 import { PublishSession } from './publish-session.entity.js';
 
 /** Publish sessions. */
-export const INGEST_SCHEMA: DatabaseSchema = { entities: [PublishSession], migrations: [AddPublishSessions1700000002000, LiveSessionRecords1700000003100] };
+export const INGEST_SCHEMA: DatabaseSchema = {
+  entities: [PublishSession],
+  migrations: [AddPublishSessions1700000002000, LiveSessionRecords1700000003100],
+};

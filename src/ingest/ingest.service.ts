@@ -4,8 +4,7 @@ import { APP_CONFIG } from '../config/config.module.js';
 import { isDatabaseUnavailable } from '../database/database-errors.js';
 import { Sweeper } from '../database/sweeper.service.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { isPossibleStreamKey } from '../streams/stream-key.js';
-import { StreamsRepository } from '../streams/streams.repository.js';
+import { isPossibleStreamKey, StreamsRepository } from '../streams/streams.repository.js';
 import type { KeyLookupDto } from './dto/key-lookup.dto.js';
 import type { IngestAdapterName, IngestOutcome } from './ingest-decision.js';
 import { decide, LiveSessions, type SessionOutcome } from './live-sessions.service.js';
@@ -73,7 +72,16 @@ export class IngestService implements OnModuleInit {
     // Advisory here (no lock): the publish itself, where the server reports one, counts under a lock.
     const limit = this.config.maxLiveStreamsPerUser;
     if (limit > 0 && row.othersLive >= limit) return { outcome: 'live_limit' };
-    return { outcome, stream: { streamId: row.streamId, userId: row.userId, username: row.username, status: row.status as 'active' | 'live', expiresAt: row.expiresAt } };
+    return {
+      outcome,
+      stream: {
+        streamId: row.streamId,
+        userId: row.userId,
+        username: row.username,
+        status: row.status as 'active' | 'live',
+        expiresAt: row.expiresAt,
+      },
+    };
   }
 
   /** A publish starts (nginx on_publish, SRS on_publish, MediaMTX runOnReady): a session opens and the stream is live. */
@@ -93,7 +101,12 @@ export class IngestService implements OnModuleInit {
     return outcome;
   }
 
-  private async checkWithGrace(adapter: SessionIngest, key: string, info: PublishInfo, runningSeconds: number | null): Promise<IngestOutcome> {
+  private async checkWithGrace(
+    adapter: SessionIngest,
+    key: string,
+    info: PublishInfo,
+    runningSeconds: number | null,
+  ): Promise<IngestOutcome> {
     if (!this.grace.shouldTryDatabase()) {
       if (this.grace.covers(runningSeconds)) return 'grace';
       throw new ServiceUnavailableException('database unavailable, try again shortly');

@@ -58,10 +58,17 @@ export class LiveSessions {
     return result.outcome;
   }
 
-  private async admit(client: pg.PoolClient, stream: LockedByKey, ingest: SessionIngest, ref: SessionRef, takeUp: boolean): Promise<SessionOutcome> {
+  private async admit(
+    client: pg.PoolClient,
+    stream: LockedByKey,
+    ingest: SessionIngest,
+    ref: SessionRef,
+    takeUp: boolean,
+  ): Promise<SessionOutcome> {
     const outcome = decide(stream);
     if (outcome !== 'allowed') return outcome;
-    if (takeUp && (await this.sessions.wasCutOff(client, stream.id, ingest, ref, this.config.ingestSessionTimeoutSeconds))) return 'max_duration';
+    if (takeUp && (await this.sessions.wasCutOff(client, stream.id, ingest, ref, this.config.ingestSessionTimeoutSeconds)))
+      return 'max_duration';
     // A stream already live (publishing, or in its reconnect window) is not one more live stream.
     const limit = this.config.maxLiveStreamsPerUser;
     if (limit > 0 && stream.status !== 'live' && (await this.streams.countLiveLocked(client, stream.userId)) >= limit) return 'live_limit';
@@ -160,7 +167,8 @@ export class LiveSessions {
 
   private async joinIfPublishing(streamId: number): Promise<void> {
     await this.sql.transaction(async (client) => {
-      if ((await this.liveness.lock(client, streamId)) && (await this.sessions.anyOpen(client, streamId))) await this.liveness.join(client, streamId);
+      if ((await this.liveness.lock(client, streamId)) && (await this.sessions.anyOpen(client, streamId)))
+        await this.liveness.join(client, streamId);
     });
   }
 }

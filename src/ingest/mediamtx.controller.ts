@@ -4,7 +4,7 @@ import { MediaMtxAuthDto } from './dto/mediamtx-auth.dto.js';
 import { MediaMtxReadyDto } from './dto/mediamtx-ready.dto.js';
 import { field, requiredField, type HookBody } from './hook-fields.js';
 import { allows, REFUSAL_MESSAGES } from './ingest-decision.js';
-import { IngestController } from './ingest-secret.guard.js';
+import { IngestController } from './ingest-controller.decorator.js';
 import { IngestService, type PublishInfo } from './ingest.service.js';
 
 /**
@@ -15,7 +15,10 @@ import { IngestService, type PublishInfo } from './ingest.service.js';
  * a publish that became ready opens a session and marks the stream live; not ready
  * any more ends it. MediaMTX ignores their answers, so the auth hook stays the gate.
  */
-@IngestController('mediamtx', 'ingest/mediamtx', { hint: 'in authHTTPAddress and the runOnReady / runOnNotReady URLs of mediamtx.yml', required: false })
+@IngestController('mediamtx', 'ingest/mediamtx', {
+  hint: 'in authHTTPAddress and the runOnReady / runOnNotReady URLs of mediamtx.yml',
+  required: false,
+})
 export class MediaMtxController {
   constructor(private readonly ingest: IngestService) {}
 
@@ -49,7 +52,9 @@ export class MediaMtxController {
   @HttpCode(HttpStatus.OK)
   @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
   @ApiBody({ type: MediaMtxReadyDto })
-  @ApiOperation({ summary: 'runOnNotReady: the publish ended; once no session is open and the reconnect window passed, the stream is active' })
+  @ApiOperation({
+    summary: 'runOnNotReady: the publish ended; once no session is open and the reconnect window passed, the stream is active',
+  })
   @ApiOkResponse({ description: 'Recorded' })
   async onNotReady(@Body() body: HookBody, @Ip() serverAddr: string): Promise<void> {
     await this.ingest.publishDone('mediamtx', readyInfo(body, serverAddr));

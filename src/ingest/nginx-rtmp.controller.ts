@@ -11,7 +11,7 @@ import {
 import { NginxHookDto } from './dto/nginx-hook.dto.js';
 import { field, optionalField, requiredField, type HookBody } from './hook-fields.js';
 import { allows, REFUSAL_MESSAGES } from './ingest-decision.js';
-import { IngestController } from './ingest-secret.guard.js';
+import { IngestController } from './ingest-controller.decorator.js';
 import { IngestService, type PublishInfo } from './ingest.service.js';
 
 /**
@@ -33,7 +33,9 @@ export class NginxRtmpController {
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'A publisher connects: allow a usable key and mark the stream live' })
   @ApiOkResponse({ description: 'Allowed' })
-  @ApiForbiddenResponse({ description: 'Unknown, disabled or expired key, or the owner at MAX_LIVE_STREAMS_PER_USER: nginx drops the publisher' })
+  @ApiForbiddenResponse({
+    description: 'Unknown, disabled or expired key, or the owner at MAX_LIVE_STREAMS_PER_USER: nginx drops the publisher',
+  })
   @ApiServiceUnavailableResponse({ description: 'Database unreachable: a new publish is refused' })
   async onPublish(@Body() body: HookBody, @Ip() serverAddr: string): Promise<void> {
     const outcome = await this.ingest.publish('nginx', requiredField(body, 'name', 256), publishInfo(body, serverAddr));
@@ -54,14 +56,21 @@ export class NginxRtmpController {
   @ApiForbiddenResponse({ description: 'No longer usable: nginx drops the publisher' })
   @ApiServiceUnavailableResponse({ description: 'Database unreachable and the grace over (or 0), or the publish began during the outage' })
   async onUpdate(@Body() body: HookBody, @Ip() serverAddr: string): Promise<void> {
-    const outcome = await this.ingest.update('nginx', requiredField(body, 'name', 256), publishInfo(body, serverAddr), runningSeconds(body));
+    const outcome = await this.ingest.update(
+      'nginx',
+      requiredField(body, 'name', 256),
+      publishInfo(body, serverAddr),
+      runningSeconds(body),
+    );
     if (!allows(outcome)) throw new ForbiddenException(REFUSAL_MESSAGES[outcome]);
   }
 
   @Post('on_publish_done')
   @ApiBody({ type: NginxHookDto })
   @HttpCode(HttpStatus.OK)
-  @ApiOperation({ summary: 'A publisher left: end its session; once no session is open and the reconnect window passed, the stream is active again' })
+  @ApiOperation({
+    summary: 'A publisher left: end its session; once no session is open and the reconnect window passed, the stream is active again',
+  })
   @ApiOkResponse({ description: 'Recorded (nginx ignores the answer)' })
   async onPublishDone(@Body() body: HookBody, @Ip() serverAddr: string): Promise<void> {
     await this.ingest.publishDone('nginx', publishInfo(body, serverAddr));

@@ -49,7 +49,14 @@ export class PublishSessionsRepository {
     return rows.map((row) => row.stream_id);
   }
 
-  async open(client: pg.PoolClient, streamId: number, ingest: SessionIngest, info: PublishInfo, periodId: string, heartbeat: boolean): Promise<void> {
+  async open(
+    client: pg.PoolClient,
+    streamId: number,
+    ingest: SessionIngest,
+    info: PublishInfo,
+    periodId: string,
+    heartbeat: boolean,
+  ): Promise<void> {
     await this.sql.query(
       'session_open',
       `INSERT INTO publish_sessions (stream_id, ingest, client_id, server_addr, remote_addr, live_period_id, heartbeat) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
@@ -80,7 +87,13 @@ export class PublishSessionsRepository {
   }
 
   /** Whether this publish was cut off for running too long lately: nginx still reporting it must not revive it. */
-  async wasCutOff(client: pg.PoolClient, streamId: number, ingest: SessionIngest, ref: SessionRef, withinSeconds: number): Promise<boolean> {
+  async wasCutOff(
+    client: pg.PoolClient,
+    streamId: number,
+    ingest: SessionIngest,
+    ref: SessionRef,
+    withinSeconds: number,
+  ): Promise<boolean> {
     const { rows } = await this.sql.query(
       'session_was_cut_off',
       `SELECT 1 FROM publish_sessions
@@ -136,7 +149,11 @@ export class PublishSessionsRepository {
   }
 
   async endById(id: string, reason: SessionEndReason): Promise<void> {
-    await this.sql.query('session_end_by_id', `UPDATE publish_sessions SET ended_at = now(), end_reason = $2 WHERE id = $1 AND ended_at IS NULL`, [id, reason]);
+    await this.sql.query(
+      'session_end_by_id',
+      `UPDATE publish_sessions SET ended_at = now(), end_reason = $2 WHERE id = $1 AND ended_at IS NULL`,
+      [id, reason],
+    );
   }
 
   /** Ends every open session of the stream (its live period was cut off; the caller holds the stream's lock). */

@@ -2,7 +2,7 @@ import { Body, Header, HttpCode, HttpException, HttpStatus, Ip, Post } from '@ne
 import { ApiBadRequestResponse, ApiBody, ApiForbiddenResponse, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { SrsHookDto } from './dto/srs-hook.dto.js';
 import { optionalField, requiredField, type HookBody } from './hook-fields.js';
-import { IngestController } from './ingest-secret.guard.js';
+import { IngestController } from './ingest-controller.decorator.js';
 import { IngestService, type PublishInfo } from './ingest.service.js';
 
 /** SRS reads an HTTP 200 whose body is `0` as "allow"; anything else refuses. */
@@ -47,7 +47,9 @@ export class SrsController {
   @ApiBody({ type: SrsHookDto })
   @HttpCode(HttpStatus.OK)
   @Header('Content-Type', 'text/plain; charset=utf-8')
-  @ApiOperation({ summary: 'Heartbeat of a publish (one per HLS segment): keeps its session open; a publish we had lost track of is taken up again' })
+  @ApiOperation({
+    summary: 'Heartbeat of a publish (one per HLS segment): keeps its session open; a publish we had lost track of is taken up again',
+  })
   @ApiOkResponse({ description: 'Body `0` (SRS cannot stop a publisher on this hook, so there is no refusal)' })
   async onHls(@Body() body: HookBody, @Ip() serverAddr: string): Promise<string> {
     await this.ingest.heartbeat('srs', requiredField(body, 'stream', 256), publishInfo(body, serverAddr));

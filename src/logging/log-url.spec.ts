@@ -9,7 +9,14 @@ const unmatched = (url: string) => ({ url, routeOptions: { url: undefined }, par
 
 describe('logUrl', () => {
   beforeAll(() => {
-    for (const route of ['/api/v1/ingest/keys/:streamKey', '/api/v1/ingest/nginx/on_publish', '/api/v1/streams/:id/key', '/health', '/docs/*']) rememberRoute(route);
+    for (const route of [
+      '/api/v1/ingest/keys/:streamKey',
+      '/api/v1/ingest/nginx/on_publish',
+      '/api/v1/streams/:id/key',
+      '/health',
+      '/docs/*',
+    ])
+      rememberRoute(route);
   });
 
   it.each([
@@ -23,7 +30,9 @@ describe('logUrl', () => {
   it('keeps numeric ids, redacts any other parameter value and every secret parameter', () => {
     expect(logUrl(matched('/api/v1/streams/42/key', '/api/v1/streams/:id/key', { id: '42' }))).toBe('/api/v1/streams/42/key');
     expect(logUrl(matched(`/api/v1/streams/${KEY}/key`, '/api/v1/streams/:id/key', { id: KEY }))).toBe('/api/v1/streams/[REDACTED]/key');
-    expect(logUrl(matched('/api/v1/ingest/keys/123456', '/api/v1/ingest/keys/:streamKey', { streamKey: '123456' }))).toBe('/api/v1/ingest/keys/[REDACTED]');
+    expect(logUrl(matched('/api/v1/ingest/keys/123456', '/api/v1/ingest/keys/:streamKey', { streamKey: '123456' }))).toBe(
+      '/api/v1/ingest/keys/[REDACTED]',
+    );
     expect(logUrl(matched('/api/v1/ingest/keys/x', '/api/v1/ingest/keys/:streamKey', {}))).toBe('/api/v1/ingest/keys/[REDACTED]');
     expect(logUrl(matched('/docs/a/b', '/docs/*', { '*': 'a/b' }))).toBe('/docs/[REDACTED]');
   });
@@ -45,7 +54,10 @@ describe('logUrl', () => {
     ['?secret=s3cr3t', '?secret=[REDACTED]'],
     ['?a=1&Secret=s&SECRET=t&%73ecret=u&b=2', '?[REDACTED]&Secret=[REDACTED]&SECRET=[REDACTED]&%73ecret=[REDACTED]&[REDACTED]'],
     ['?secret[]=s&secert=s', '?[REDACTED]&[REDACTED]'],
-    [`?name=${KEY}&stream=${KEY}&key=${KEY}&token=t&password=p`, '?name=[REDACTED]&stream=[REDACTED]&key=[REDACTED]&token=[REDACTED]&password=[REDACTED]'],
+    [
+      `?name=${KEY}&stream=${KEY}&key=${KEY}&token=t&password=p`,
+      '?name=[REDACTED]&stream=[REDACTED]&key=[REDACTED]&token=[REDACTED]&password=[REDACTED]',
+    ],
     ['?status=live&limit=5&cursor=abc', '?status=live&limit=5&cursor=abc'],
     [`?${KEY}`, '?[REDACTED]'],
     ['?secret', '?secret'],

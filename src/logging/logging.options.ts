@@ -15,7 +15,20 @@ export { REDACTED };
  * Field names whose values are secrets: credentials and tokens, stream keys under every
  * name an ingest server uses for them (nginx-rtmp `name`, SRS `stream`, `key`), the ingest secret.
  */
-const SECRET_FIELDS = ['password', 'currentPassword', 'newPassword', 'passwordHash', 'refreshToken', 'accessToken', 'token', 'streamKey', 'secret', 'name', 'stream', 'key'];
+const SECRET_FIELDS = [
+  'password',
+  'currentPassword',
+  'newPassword',
+  'passwordHash',
+  'refreshToken',
+  'accessToken',
+  'token',
+  'streamKey',
+  'secret',
+  'name',
+  'stream',
+  'key',
+];
 
 /**
  * A safety net for objects someone may log later; request log lines carry none of these

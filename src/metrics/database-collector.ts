@@ -58,7 +58,11 @@ export class DatabaseCollector implements OnApplicationBootstrap, OnApplicationS
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.running;
-    await Promise.all([this.primary, ...this.replicas].map((target) => target?.pool.end().catch(() => undefined)));
+    await Promise.all(
+      [this.primary, ...this.replicas]
+        .map((target) => (target ? target.pool.end().catch(() => undefined) : undefined))
+        .filter((ending) => ending !== undefined),
+    );
   }
 
   /** One collection (joins the one in progress). Public so tests need not wait 15 s. */
@@ -116,7 +120,9 @@ export class DatabaseCollector implements OnApplicationBootstrap, OnApplicationS
       this.gauges.result(source, false, (performance.now() - started) / 1000);
       if (!this.failing.has(source)) {
         this.failing.add(source);
-        this.logger.warn(`Metrics from ${source} not collected (${(error as Error).message}); streamly_db_collector_up{source="${source}"} is 0`);
+        this.logger.warn(
+          `Metrics from ${source} not collected (${(error as Error).message}); streamly_db_collector_up{source="${source}"} is 0`,
+        );
       }
       return undefined;
     }

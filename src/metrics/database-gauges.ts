@@ -55,7 +55,11 @@ export class DatabaseGauges {
       "Per configured read replica: age of its last replayed transaction while it is behind the primary's WAL position, else 0",
       ['replica'],
     );
-    this.replicaLagBytes = gauge('streamly_db_replica_lag_bytes', "Per configured read replica: WAL bytes between the primary's position and its replay", ['replica']);
+    this.replicaLagBytes = gauge(
+      'streamly_db_replica_lag_bytes',
+      "Per configured read replica: WAL bytes between the primary's position and its replay",
+      ['replica'],
+    );
     this.streams = gauge('streamly_streams', 'Streams by status (past expires_at counts as expired)', ['status']);
     this.liveStreams = gauge('streamly_live_streams', 'Streams live now (status live and not expired)');
     this.openSessions = gauge('streamly_publish_sessions_open', 'Publish sessions not ended yet');

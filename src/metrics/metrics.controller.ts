@@ -12,7 +12,10 @@ export class MetricsController {
   @Header('Content-Type', Registry.PROMETHEUS_CONTENT_TYPE)
   @Header('Cache-Control', 'no-store')
   @ApiProduces('text/plain')
-  @ApiOkResponse({ description: 'Prometheus text format: process, HTTP, ingest, database (pool, statements, connections, sizes, replicas) and platform metrics' })
+  @ApiOkResponse({
+    description:
+      'Prometheus text format: process, HTTP, ingest, database (pool, statements, connections, sizes, replicas) and platform metrics',
+  })
   scrape(): Promise<string> {
     return this.metrics.metrics();
   }

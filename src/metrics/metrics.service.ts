@@ -12,7 +12,16 @@ import { observeStatements } from '../database/statement-timing.js';
  * What the ingest decision said about a key, as counted in streamly_ingest_decisions_total.
  * `grace`: allowed from memory while PostgreSQL was unreachable (INGEST_OUTAGE_GRACE_SECONDS).
  */
-export const INGEST_OUTCOMES = ['allowed', 'unknown', 'disabled', 'expired', 'unauthorized', 'live_limit', 'max_duration', 'grace'] as const;
+export const INGEST_OUTCOMES = [
+  'allowed',
+  'unknown',
+  'disabled',
+  'expired',
+  'unauthorized',
+  'live_limit',
+  'max_duration',
+  'grace',
+] as const;
 export type IngestOutcome = (typeof INGEST_OUTCOMES)[number];
 
 /** The route label of requests that matched no route (their raw URLs never become labels). */

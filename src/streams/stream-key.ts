@@ -3,8 +3,14 @@ import { randomBytes } from 'node:crypto';
 /** What a key this service makes looks like: safe in an RTMP URL, at most 64 characters. */
 export const STREAM_KEY_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
-/** Control characters (NUL included, which PostgreSQL refuses with 22021). */
-const CONTROL = /[\u0000-\u001f\u007f]/;
+/** Control characters U+0000–U+001F and U+007F (NUL included, which PostgreSQL refuses with 22021). */
+function hasControlCharacter(key: string): boolean {
+  for (let i = 0; i < key.length; i++) {
+    const code = key.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
+}
 
 /**
  * Whether a key could be stored at all. Older services made keys of other shapes
@@ -12,7 +18,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
  * up like ours. Only what cannot exist is refused before the database.
  */
 export function isPossibleStreamKey(key: string | undefined): key is string {
-  return key !== undefined && key.length > 0 && key.length <= 255 && !CONTROL.test(key);
+  return key !== undefined && key.length > 0 && key.length <= 255 && !hasControlCharacter(key);
 }
 
 /** 256 bits from the OS CSPRNG, base64url: 43 characters of [A-Za-z0-9_-]. */

@@ -34,7 +34,9 @@ export class StreamsController {
 
   @Post()
   @ApiCreatedResponse({ type: StreamDto })
-  @ApiBadRequestResponse({ description: 'expiresInSeconds, reconnectWindowSeconds or maxContinuousSeconds out of range, or unknown fields' })
+  @ApiBadRequestResponse({
+    description: 'expiresInSeconds, reconnectWindowSeconds or maxContinuousSeconds out of range, or unknown fields',
+  })
   @ApiForbiddenResponse({ description: '`{reason: "stream_limit"}`: the caller already has MAX_STREAMS_PER_USER streams' })
   create(@CurrentUser() user: AuthenticatedUser, @Body() dto: CreateStreamDto): Promise<StreamDto> {
     return this.streams.create(user.id, dto);

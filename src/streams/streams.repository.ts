@@ -5,6 +5,8 @@ import type { StreamDto } from './dto/stream.dto.js';
 import { KEY_LOOKUP_SQL, shownStatus } from './key-lookup.query.js';
 import { recordEventsFrom } from './stream-events.sql.js';
 import type { StreamStatus } from './stream.entity.js';
+// Which strings can be keys at all: the lookups' precondition, shown to ingest with them.
+export { isPossibleStreamKey } from './stream-key.js';
 import type { KeyLookupRow, KeyState, LiveSettings, LockedByKey, LockedStream, NewStreamSettings, StreamPosition } from './stream-rows.js';
 
 const SHOWN_STATUS = shownStatus();
@@ -49,7 +51,12 @@ export class StreamsRepository {
     return this.sql.transaction(async (client) => {
       if (limit > 0) {
         await this.sql.query('stream_count_lock', `SELECT pg_advisory_xact_lock($1, $2)`, [STREAM_COUNT_LOCK, userId], client);
-        const { rows } = await this.sql.query<{ n: number }>('stream_count', `SELECT count(*)::int AS n FROM streams WHERE user_id = $1`, [userId], client);
+        const { rows } = await this.sql.query<{ n: number }>(
+          'stream_count',
+          `SELECT count(*)::int AS n FROM streams WHERE user_id = $1`,
+          [userId],
+          client,
+        );
         if (rows[0].n >= limit) return 'limit';
       }
       const { rows } = await this.sql.query<StreamDto>(
@@ -112,7 +119,13 @@ export class StreamsRepository {
    * Records `stream.disabled` / `stream.enabled` only when the shown status really
    * changes (to `disabled`; from `disabled` or `expired` to usable), in the same statement.
    */
-  async update(userId: number, id: number, status: 'active' | 'disabled' | null, expiresAt: string | null, live: LiveSettings): Promise<StreamDto | null> {
+  async update(
+    userId: number,
+    id: number,
+    status: 'active' | 'disabled' | null,
+    expiresAt: string | null,
+    live: LiveSettings,
+  ): Promise<StreamDto | null> {
     const { rows } = await this.sql.query<StreamDto & { eventType?: string }>(
       'stream_update',
       `WITH previous AS (
@@ -284,6 +297,11 @@ export class StreamsRepository {
 
   /** `live` → `active`, when the caller holding the row lock ended the live period. */
   async markIdle(client: pg.PoolClient, id: number): Promise<void> {
-    await this.sql.query('stream_mark_idle', `UPDATE streams SET status = 'active', updated_at = now() WHERE id = $1 AND status = 'live'`, [id], client);
+    await this.sql.query(
+      'stream_mark_idle',
+      `UPDATE streams SET status = 'active', updated_at = now() WHERE id = $1 AND status = 'live'`,
+      [id],
+      client,
+    );
   }
 }

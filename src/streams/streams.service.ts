@@ -1,4 +1,12 @@
-import { BadRequestException, ForbiddenException, Inject, Injectable, NotFoundException, OnModuleInit, UnauthorizedException } from '@nestjs/common';
+import {
+  BadRequestException,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  NotFoundException,
+  OnModuleInit,
+  UnauthorizedException,
+} from '@nestjs/common';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { Sweeper } from '../database/sweeper.service.js';
@@ -38,7 +46,12 @@ export class StreamsService implements OnModuleInit {
     };
     const stream = await withFreshKey((key) => this.streams.create(me, key, settings, this.config.maxStreamsPerUser));
     if (stream === 'limit') {
-      throw new ForbiddenException({ statusCode: 403, message: `at most ${this.config.maxStreamsPerUser} streams per user`, error: 'Forbidden', reason: 'stream_limit' });
+      throw new ForbiddenException({
+        statusCode: 403,
+        message: `at most ${this.config.maxStreamsPerUser} streams per user`,
+        error: 'Forbidden',
+        reason: 'stream_limit',
+      });
     }
     if (!stream) throw new UnauthorizedException('missing or invalid access token');
     return stream;
@@ -62,7 +75,12 @@ export class StreamsService implements OnModuleInit {
 
   async update(me: number, id: number, dto: UpdateStreamDto): Promise<StreamDto> {
     const live = { reconnectWindowSeconds: dto.reconnectWindowSeconds ?? null, maxContinuousSeconds: dto.maxContinuousSeconds ?? null };
-    if (dto.status === undefined && dto.expiresAt === undefined && live.reconnectWindowSeconds === null && live.maxContinuousSeconds === null) {
+    if (
+      dto.status === undefined &&
+      dto.expiresAt === undefined &&
+      live.reconnectWindowSeconds === null &&
+      live.maxContinuousSeconds === null
+    ) {
       return this.get(me, id);
     }
     const expiresAt = dto.expiresAt === undefined ? null : validExpiry(dto.expiresAt);

@@ -42,7 +42,11 @@ describe('Slots.full (the bcrypt queue bound)', () => {
     expect(state()).toEqual({ queued: 1, full: false });
     running.push(task());
     expect(state()).toEqual({ queued: 2, full: true });
-    for (const expected of [{ queued: 1, full: false }, { queued: 0, full: false }, { queued: 0, full: false }]) {
+    for (const expected of [
+      { queued: 1, full: false },
+      { queued: 0, full: false },
+      { queued: 0, full: false },
+    ]) {
       await tick();
       releases.shift()!();
       await tick();

@@ -127,7 +127,8 @@ async function conflictsAs409<T>(write: Promise<T>): Promise<T> {
     return await write;
   } catch (error) {
     const driverError = error instanceof QueryFailedError ? (error.driverError as { code?: string; constraint?: string }) : undefined;
-    if (driverError?.code === '23505') throw new ConflictException(UNIQUE_VIOLATION_MESSAGES[driverError.constraint ?? ''] ?? 'account already exists');
+    if (driverError?.code === '23505')
+      throw new ConflictException(UNIQUE_VIOLATION_MESSAGES[driverError.constraint ?? ''] ?? 'account already exists');
     throw error;
   }
 }

@@ -1,5 +1,8 @@
+import { expect } from '@jest/globals';
 import { createHmac, randomBytes } from 'node:crypto';
+import { JWT_AUDIENCE, JWT_ISSUER } from '../../src/common/jwt.constants.js';
 import type { TestApp } from './app.js';
+import { bodyOf, type UserBody } from './bodies.js';
 
 export const PASSWORD = 'correct horse battery';
 
@@ -24,7 +27,8 @@ export async function signUp(t: TestApp, overrides: Record<string, unknown> = {}
   const body = { username, email: `${username}@example.com`, password: PASSWORD, ...overrides };
   const res = await t.http().post('/api/v1/users').send(body);
   if (res.status !== 201) throw new Error(`sign-up failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return { id: res.body.id, username: res.body.username, email: res.body.email, password: body.password as string };
+  const user = bodyOf<UserBody>(res);
+  return { id: user.id, username: user.username, email: user.email, password: body.password };
 }
 
 export interface SessionBody {
@@ -38,7 +42,7 @@ export interface SessionBody {
 export async function login(t: TestApp, loginName: string, password = PASSWORD): Promise<SessionBody> {
   const res = await t.http().post('/api/v1/auth/login').send({ login: loginName, password });
   if (res.status !== 200) throw new Error(`login failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return res.body as SessionBody;
+  return bodyOf<SessionBody>(res);
 }
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
@@ -74,5 +78,5 @@ export function craftJwt(
 /** Claims the app's own tokens carry (iss/aud from src/common/jwt.constants.ts); `sub` is the id in decimal. */
 export function accessClaims(userId: number | string, overrides: Record<string, unknown> = {}): Record<string, unknown> {
   const now = Math.floor(Date.now() / 1000);
-  return { sub: String(userId), typ: 'access', iss: 'streamly', aud: 'streamly-api', iat: now, exp: now + 300, ...overrides };
+  return { sub: String(userId), typ: 'access', iss: JWT_ISSUER, aud: JWT_AUDIENCE, iat: now, exp: now + 300, ...overrides };
 }

@@ -30,7 +30,8 @@ export interface StartOptions {
 }
 
 export async function startApiProcess(options: StartOptions): Promise<ApiProcess> {
-  if (!existsSync(join(options.cwd ?? '.', MAIN_JS))) throw new Error(`${MAIN_JS} is missing: run \`npm run build\` (npm test does it in pretest)`);
+  if (!existsSync(join(options.cwd ?? '.', MAIN_JS)))
+    throw new Error(`${MAIN_JS} is missing: run \`npm run build\` (npm test does it in pretest)`);
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN_JS], {
     cwd: options.cwd,
@@ -58,8 +59,8 @@ export async function startApiProcess(options: StartOptions): Promise<ApiProcess
   };
   const stdoutCarry = { rest: '' };
   const stderrCarry = { rest: '' };
-  child.stdout!.on('data', (chunk: Buffer) => collect(chunk, stdoutCarry));
-  child.stderr!.on('data', (chunk: Buffer) => collect(chunk, stderrCarry));
+  child.stdout.on('data', (chunk: Buffer) => collect(chunk, stdoutCarry));
+  child.stderr.on('data', (chunk: Buffer) => collect(chunk, stderrCarry));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.on('exit', (code, signal) => {
       if (stdoutCarry.rest) output.push(stdoutCarry.rest);
@@ -94,7 +95,11 @@ export async function startApiProcess(options: StartOptions): Promise<ApiProcess
             resolve(found);
           } else if (child.exitCode !== null || child.signalCode !== null) {
             done();
-            reject(new Error(`API exited (${child.exitCode ?? child.signalCode}) before the expected log line:\n${output.slice(-20).join('\n')}`));
+            reject(
+              new Error(
+                `API exited (${child.exitCode ?? child.signalCode}) before the expected log line:\n${output.slice(-20).join('\n')}`,
+              ),
+            );
           }
         };
         const timer = setTimeout(() => {
@@ -117,7 +122,10 @@ export async function startApiProcess(options: StartOptions): Promise<ApiProcess
     },
   };
   if (options.waitUntilListening !== false) {
-    await api.waitForLog((line) => typeof line.msg === 'string' && line.msg.startsWith('Streamly API listening'), options.timeoutMs ?? 60_000);
+    await api.waitForLog(
+      (line) => typeof line.msg === 'string' && line.msg.startsWith('Streamly API listening'),
+      options.timeoutMs ?? 60_000,
+    );
   }
   return api;
 }

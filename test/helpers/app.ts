@@ -27,7 +27,13 @@ if (viaPgBouncer) {
 
 async function throughPgBouncer(database: { url: string; name: string }): Promise<Record<string, string>> {
   const quiet = { log: () => undefined } as unknown as Logger;
-  await runMigrationsLocked(databaseOptions({ databaseUrl: database.url, replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 60_000 }, APP_SCHEMA), quiet);
+  await runMigrationsLocked(
+    databaseOptions(
+      { databaseUrl: database.url, replicaUrls: [], dbPoolMax: 2, dbConnectTimeoutMs: 5000, dbStatementTimeoutMs: 60_000 },
+      APP_SCHEMA,
+    ),
+    quiet,
+  );
   sharedBouncer ??= startPgBouncer(serverUrl());
   const bouncer = await sharedBouncer;
   return { DATABASE_URL: bouncer.url(database.name), DB_PGBOUNCER: 'true', MIGRATIONS_RUN: 'false' };
@@ -59,7 +65,9 @@ export interface TestAppOptions {
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const shared = options.sameDatabaseAs?.config;
   const env = {
-    ...(shared ? { DATABASE_URL: shared.databaseUrl, DB_PGBOUNCER: String(shared.dbPgBouncer), MIGRATIONS_RUN: String(shared.migrationsRun) } : {}),
+    ...(shared
+      ? { DATABASE_URL: shared.databaseUrl, DB_PGBOUNCER: String(shared.dbPgBouncer), MIGRATIONS_RUN: String(shared.migrationsRun) }
+      : {}),
     ...options.env,
   };
   const database = env.DATABASE_URL ? undefined : await createDatabase();
@@ -73,7 +81,10 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     ...(database ? (viaPgBouncer ? await throughPgBouncer(database) : { DATABASE_URL: database.url }) : {}),
   }) as ResolvedConfig;
 
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(config)], controllers: options.controllers ?? [] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(config)],
+    controllers: options.controllers ?? [],
+  }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(config), {
     logger: process.env.TEST_LOGS ? undefined : false,
   });

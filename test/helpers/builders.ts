@@ -70,6 +70,8 @@ export async function aSession(t: TestApp, user: Pick<BuiltUser, 'username' | 'p
 
 export interface StreamOverrides {
   expiresInSeconds?: number;
+  reconnectWindowSeconds?: number;
+  maxContinuousSeconds?: number;
   /** `disabled` and `expired` are set after creation, as an owner's PATCH or the passing of time would. */
   status?: Exclude<StreamStatus, 'live'>;
 }
@@ -77,7 +79,8 @@ export interface StreamOverrides {
 /** A stream of `owner` with a fresh key (StreamsService.create), in the status asked for. */
 export async function aStream(t: TestApp, owner: Pick<BuiltUser, 'id'>, overrides: StreamOverrides = {}): Promise<StreamDto> {
   const streams = t.app.get(StreamsService);
-  const stream = await streams.create(owner.id, { expiresInSeconds: overrides.expiresInSeconds });
+  const { expiresInSeconds, reconnectWindowSeconds, maxContinuousSeconds } = overrides;
+  const stream = await streams.create(owner.id, { expiresInSeconds, reconnectWindowSeconds, maxContinuousSeconds });
   switch (overrides.status) {
     case undefined:
     case 'active':

@@ -27,16 +27,23 @@ export async function createDatabase(prefix = 't'): Promise<{ url: string; name:
   };
 }
 
-export async function adminQuery(sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
-  return query(serverUrl(), sql, params);
+/** Rows are `unknown` per column unless the caller says what the statement returns. */
+type Row = Record<string, unknown>;
+
+export async function adminQuery<R extends pg.QueryResultRow = Row>(sql: string, params: unknown[] = []): Promise<pg.QueryResult<R>> {
+  return query<R>(serverUrl(), sql, params);
 }
 
-export async function query(url: string, sql: string, params: unknown[] = []): Promise<pg.QueryResult> {
+export async function query<R extends pg.QueryResultRow = Row>(
+  url: string,
+  sql: string,
+  params: unknown[] = [],
+): Promise<pg.QueryResult<R>> {
   const client = new pg.Client({ connectionString: url });
   client.on('error', () => undefined);
   await client.connect();
   try {
-    return await client.query(sql, params);
+    return await client.query<R>(sql, params);
   } finally {
     await client.end();
   }

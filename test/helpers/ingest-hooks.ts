@@ -1,5 +1,5 @@
 import type { TestApp } from './app.js';
-import type { TestUser } from './users.js';
+import { aStream, type BuiltUser, type StreamOverrides } from './builders.js';
 
 export interface TestStream {
   id: number;
@@ -43,23 +43,32 @@ export function ingestHooks(t: TestApp) {
       });
   /** MediaMTX: the auth hook's JSON, and the form the documented runOnReady / runOnNotReady curl commands post. */
   const mediamtxAuth = (path: string) =>
-    t.http().post(`/api/v1/ingest/mediamtx/auth?secret=${secret()}`).send({ user: '', password: '', token: '', ip: '192.0.2.9', action: 'publish', path, protocol: 'rtmp', id: null, query: '' });
+    t
+      .http()
+      .post(`/api/v1/ingest/mediamtx/auth?secret=${secret()}`)
+      .send({ user: '', password: '', token: '', ip: '192.0.2.9', action: 'publish', path, protocol: 'rtmp', id: null, query: '' });
   const mediamtxReady = (hook: 'on_ready' | 'on_not_ready', path: string, sourceId: string) =>
     t
       .http()
       .post(`/api/v1/ingest/mediamtx/${hook}?secret=${secret()}`)
       .type('form')
       .send(`path=${encodeURIComponent(path)}&source_type=rtmpConn&source_id=${encodeURIComponent(sourceId)}`);
-  const lookup = (key: string) => t.http().get(`/api/v1/ingest/keys/${encodeURIComponent(key)}`).set('Authorization', `Bearer ${t.config.ingestSecret}`);
+  const lookup = (key: string) =>
+    t
+      .http()
+      .get(`/api/v1/ingest/keys/${encodeURIComponent(key)}`)
+      .set('Authorization', `Bearer ${t.config.ingestSecret}`);
   return { nginx, srs, mediamtxAuth, mediamtxReady, lookup };
 }
 
 /** Owner routes used around the hooks. */
-export function ownerStreams(t: TestApp, owner: TestUser) {
-  const create = async (body: object = {}): Promise<TestStream> => (await t.http().post('/api/v1/streams').set(owner.auth).send(body).expect(201)).body;
-  const get = async (id: number): Promise<TestStream> => (await t.http().get(`/api/v1/streams/${id}`).set(owner.auth).expect(200)).body;
+export function ownerStreams(t: TestApp, owner: BuiltUser) {
+  const create = (overrides: StreamOverrides = {}): Promise<TestStream> => aStream(t, owner, overrides);
+  const get = async (id: number): Promise<TestStream> =>
+    (await t.http().get(`/api/v1/streams/${id}`).set(owner.auth).expect(200)).body as TestStream;
   const statusOf = async (id: number) => (await get(id)).status;
   const patch = (id: number, body: object) => t.http().patch(`/api/v1/streams/${id}`).set(owner.auth).send(body);
-  const rotate = async (id: number): Promise<TestStream> => (await t.http().post(`/api/v1/streams/${id}/key`).set(owner.auth).expect(200)).body;
+  const rotate = async (id: number): Promise<TestStream> =>
+    (await t.http().post(`/api/v1/streams/${id}/key`).set(owner.auth).expect(200)).body as TestStream;
   return { create, get, statusOf, patch, rotate };
 }

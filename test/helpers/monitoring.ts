@@ -19,7 +19,11 @@ export function nginxHook(t: TestApp, call: 'on_publish' | 'on_publish_done', ke
   const form =
     `app=live&flashver=FMLE%2F3.0&swfurl=&tcurl=rtmp%3A%2F%2F127.0.0.1%3A1935%2Flive&pageurl=&addr=203.0.113.7` +
     `&clientid=${clientId}&call=${call === 'on_publish' ? 'publish' : 'publish_done'}&name=${encodeURIComponent(key)}&type=live`;
-  return t.http().post(`/api/v1/ingest/nginx/${call}?secret=${encodeURIComponent(t.config.ingestSecret)}`).type('form').send(form);
+  return t
+    .http()
+    .post(`/api/v1/ingest/nginx/${call}?secret=${encodeURIComponent(t.config.ingestSecret)}`)
+    .type('form')
+    .send(form);
 }
 
 /** Runs a tool with text on stdin; resolves with its exit code and output (never rejects on a non-zero exit). */

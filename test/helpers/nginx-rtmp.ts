@@ -98,8 +98,15 @@ ${http}
     child.once('exit', () => children.delete(child));
     return child;
   };
-  const nginx = track(spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] }));
-  await waitFor(async () => (await readFile(join(dir, 'nginx.pid'), 'utf8').catch(() => '')).trim() !== '', 5000, 100, 'nginx did not start');
+  const nginx = track(
+    spawn(NGINX, ['-p', dir, '-e', join(dir, 'error.log'), '-c', join(dir, 'nginx.conf')], { stdio: ['ignore', 'pipe', 'pipe'] }),
+  );
+  await waitFor(
+    async () => (await readFile(join(dir, 'nginx.pid'), 'utf8').catch(() => '')).trim() !== '',
+    5000,
+    100,
+    'nginx did not start',
+  );
 
   return {
     port,
@@ -108,7 +115,21 @@ ${http}
       const child = track(
         spawn(
           'ffmpeg',
-          ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=160x120:rate=10', '-t', String(seconds), '-f', 'flv', `rtmp://127.0.0.1:${port}/${application}/${key}`],
+          [
+            '-hide_banner',
+            '-loglevel',
+            'error',
+            '-re',
+            '-f',
+            'lavfi',
+            '-i',
+            'testsrc=size=160x120:rate=10',
+            '-t',
+            String(seconds),
+            '-f',
+            'flv',
+            `rtmp://127.0.0.1:${port}/${application}/${key}`,
+          ],
           { stdio: ['ignore', 'ignore', 'pipe'] },
         ),
       );

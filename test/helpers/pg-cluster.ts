@@ -41,7 +41,21 @@ export async function createCluster(options: ClusterOptions = {}): Promise<PgClu
   const port = await freePort();
 
   if (options.replicaOf) {
-    await run('pg_basebackup', ['-D', dataDir, '-h', '127.0.0.1', '-p', String(options.replicaOf.port), '-U', 'postgres', '-R', '-X', 'stream', '--no-sync', '--checkpoint=fast']);
+    await run('pg_basebackup', [
+      '-D',
+      dataDir,
+      '-h',
+      '127.0.0.1',
+      '-p',
+      String(options.replicaOf.port),
+      '-U',
+      'postgres',
+      '-R',
+      '-X',
+      'stream',
+      '--no-sync',
+      '--checkpoint=fast',
+    ]);
   } else {
     await run('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-sync', '--no-instructions']);
   }
@@ -59,7 +73,9 @@ export async function createCluster(options: ClusterOptions = {}): Promise<PgClu
     ...options.settings,
   };
   // postgresql.auto.conf is read last: a replica copied the primary's port and must override it.
-  const lines = Object.entries(settings).map(([name, value]) => `${name} = ${value}`).join('\n');
+  const lines = Object.entries(settings)
+    .map(([name, value]) => `${name} = ${value}`)
+    .join('\n');
   await appendFile(join(dataDir, 'postgresql.auto.conf'), `\n${lines}\n`);
 
   const frozen = new Set<number>();
@@ -82,7 +98,7 @@ export async function createCluster(options: ClusterOptions = {}): Promise<PgClu
         frozen.add(pid);
       }
     },
-    thaw: async () => {
+    thaw: () => {
       for (const pid of frozen) {
         try {
           process.kill(pid, 'SIGCONT');
@@ -91,12 +107,14 @@ export async function createCluster(options: ClusterOptions = {}): Promise<PgClu
         }
       }
       frozen.clear();
+      return Promise.resolve();
     },
     sql: async (statement, database = 'postgres') =>
       (await run('psql', ['-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', database, '-XAtqc', statement])).trim(),
     destroy: async () => {
       await cluster.thaw();
-      if (existsSync(join(dataDir, 'postmaster.pid'))) await run('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
+      if (existsSync(join(dataDir, 'postmaster.pid')))
+        await run('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);
       await rm(base, { recursive: true, force: true });
     },
   };

@@ -28,7 +28,12 @@ export async function startPgBouncer(serverUrl: string, options: { poolSize?: nu
   const password = decodeURIComponent(server.password);
   const dir = await mkdtemp(join(tmpdir(), 'streamly-pgbouncer-'));
   const port = await freePort();
-  const serverConn = [`host=${server.hostname}`, `port=${server.port || 5432}`, `user=${user}`, ...(password ? [`password=${password}`] : [])].join(' ');
+  const serverConn = [
+    `host=${server.hostname}`,
+    `port=${server.port || 5432}`,
+    `user=${user}`,
+    ...(password ? [`password=${password}`] : []),
+  ].join(' ');
   await writeFile(
     join(dir, 'pgbouncer.ini'),
     [
@@ -78,4 +83,3 @@ export async function startPgBouncer(serverUrl: string, options: { poolSize?: nu
     },
   };
 }
-

@@ -16,7 +16,9 @@ const SELF = readFileSync(fileURLToPath(import.meta.url));
 
 function process(source, filename) {
   const specifiers = [...new Set([...source.matchAll(/\brequire\("([^"]+)"\)/g)].map((match) => match[1]))];
-  const imports = specifiers.map((specifier, index) => `import * as __dep${index} from ${JSON.stringify(resolveRelative(specifier, filename))};`);
+  const imports = specifiers.map(
+    (specifier, index) => `import * as __dep${index} from ${JSON.stringify(resolveRelative(specifier, filename))};`,
+  );
   const table = specifiers.map((specifier, index) => `${JSON.stringify(specifier)}: __dep${index}`).join(', ');
 
   const reexported = new Set([...source.matchAll(/__exportStar\(require\("([^"]+)"\), exports\)/g)].map((match) => match[1]));

@@ -47,10 +47,12 @@ export class InitialSchema1700000000000 implements MigrationInterface {
 
   async up(queryRunner: QueryRunner): Promise<void> {
     const schema = ((await queryRunner.query(`SELECT current_schema() AS name`)) as { name: string }[])[0].name;
-    const present = ((await queryRunner.query(
-      `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 AND table_name = ANY($2)`,
-      [schema, ORIGINAL_TABLES],
-    )) as { name: string }[]).map((row) => row.name);
+    const present = (
+      (await queryRunner.query(
+        `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 AND table_name = ANY($2)`,
+        [schema, ORIGINAL_TABLES],
+      )) as { name: string }[]
+    ).map((row) => row.name);
     if (present.length === 0) {
       await queryRunner.query(ORIGINAL_SCHEMA_SQL);
       return;

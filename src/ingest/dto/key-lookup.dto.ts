@@ -29,6 +29,9 @@ export class KeyRefusalDto {
   @ApiProperty({ example: 'Forbidden' })
   error: string;
 
-  @ApiProperty({ enum: ['disabled', 'expired', 'live_limit'], description: '`live_limit`: the owner already has MAX_LIVE_STREAMS_PER_USER other streams live' })
+  @ApiProperty({
+    enum: ['disabled', 'expired', 'live_limit'],
+    description: '`live_limit`: the owner already has MAX_LIVE_STREAMS_PER_USER other streams live',
+  })
   reason: 'disabled' | 'expired' | 'live_limit';
 }

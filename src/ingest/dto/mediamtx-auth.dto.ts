@@ -5,7 +5,10 @@ export class MediaMtxAuthDto {
   @ApiProperty({ enum: ['publish', 'read', 'playback', 'api', 'metrics', 'pprof'] })
   action: string;
 
-  @ApiProperty({ description: 'For publish, the last segment is the stream key', example: 'live/q3Zk0c6V1yJp8sE2u9WmN4bXr7tLhA5dFgKiOoPwQeY' })
+  @ApiProperty({
+    description: 'For publish, the last segment is the stream key',
+    example: 'live/q3Zk0c6V1yJp8sE2u9WmN4bXr7tLhA5dFgKiOoPwQeY',
+  })
   path: string;
 
   @ApiPropertyOptional()

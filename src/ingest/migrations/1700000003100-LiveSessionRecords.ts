@@ -20,13 +20,17 @@ export class LiveSessionRecords1700000003100 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX "idx_publish_sessions_live_period_id" ON "publish_sessions" ("live_period_id")`);
     await queryRunner.query(`CREATE INDEX "idx_publish_sessions_ended_at" ON "publish_sessions" ("ended_at") WHERE "ended_at" IS NOT NULL`);
     await queryRunner.query(`ALTER TABLE "publish_sessions" DROP CONSTRAINT "chk_publish_sessions_ingest"`);
-    await queryRunner.query(`ALTER TABLE "publish_sessions" ADD CONSTRAINT "chk_publish_sessions_ingest" CHECK ("ingest" IN ('nginx', 'srs', 'mediamtx'))`);
+    await queryRunner.query(
+      `ALTER TABLE "publish_sessions" ADD CONSTRAINT "chk_publish_sessions_ingest" CHECK ("ingest" IN ('nginx', 'srs', 'mediamtx'))`,
+    );
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DELETE FROM "publish_sessions" WHERE "ingest" = 'mediamtx'`);
     await queryRunner.query(`ALTER TABLE "publish_sessions" DROP CONSTRAINT "chk_publish_sessions_ingest"`);
-    await queryRunner.query(`ALTER TABLE "publish_sessions" ADD CONSTRAINT "chk_publish_sessions_ingest" CHECK ("ingest" IN ('nginx', 'srs'))`);
+    await queryRunner.query(
+      `ALTER TABLE "publish_sessions" ADD CONSTRAINT "chk_publish_sessions_ingest" CHECK ("ingest" IN ('nginx', 'srs'))`,
+    );
     await queryRunner.query(`DROP INDEX "idx_publish_sessions_ended_at"`);
     await queryRunner.query(`DROP INDEX "idx_publish_sessions_live_period_id"`);
     await queryRunner.query(`ALTER TABLE "publish_sessions" DROP CONSTRAINT "fk_publish_sessions_live_period_id"`);

@@ -4,7 +4,10 @@ import { IsIn, IsInt, IsOptional, IsString, Max, MaxLength, Min } from 'class-va
 import { STREAM_STATUSES, type StreamStatus } from '../stream.entity.js';
 
 export class ListStreamsQueryDto {
-  @ApiPropertyOptional({ enum: STREAM_STATUSES, description: 'Only streams showing this status (`expired` includes streams past expiresAt)' })
+  @ApiPropertyOptional({
+    enum: STREAM_STATUSES,
+    description: 'Only streams showing this status (`expired` includes streams past expiresAt)',
+  })
   @IsOptional()
   @IsIn(STREAM_STATUSES)
   status?: StreamStatus;

@@ -17,7 +17,13 @@ function OptionalIntIn(range: { min: number; max: number; default: number }, des
 }
 
 export const ReconnectWindowSeconds = () =>
-  OptionalIntIn(RECONNECT_WINDOW, 'After the last publisher leaves, the stream stays live this long; a publish within it continues the same live period');
+  OptionalIntIn(
+    RECONNECT_WINDOW,
+    'After the last publisher leaves, the stream stays live this long; a publish within it continues the same live period',
+  );
 
 export const MaxContinuousSeconds = () =>
-  OptionalIntIn(MAX_CONTINUOUS, 'A live period longer than this is cut off (nginx-rtmp: at the next on_update); the key may publish again afterwards');
+  OptionalIntIn(
+    MAX_CONTINUOUS,
+    'A live period longer than this is cut off (nginx-rtmp: at the next on_update); the key may publish again afterwards',
+  );

@@ -17,7 +17,9 @@ export class ReshapeStreamIndexes1700000001300 implements MigrationInterface {
     );
     await queryRunner.query(`DROP INDEX "idx_streams_user_id"`);
     await queryRunner.query(`ALTER INDEX "idx_streams_user_id_reshaped" RENAME TO "idx_streams_user_id"`);
-    await queryRunner.query(`CREATE INDEX "idx_streams_expires_at_reshaped" ON "streams" ("expires_at") WHERE "status" IN ('active', 'live', 'disabled')`);
+    await queryRunner.query(
+      `CREATE INDEX "idx_streams_expires_at_reshaped" ON "streams" ("expires_at") WHERE "status" IN ('active', 'live', 'disabled')`,
+    );
     await queryRunner.query(`DROP INDEX "idx_streams_expires_at"`);
     await queryRunner.query(`ALTER INDEX "idx_streams_expires_at_reshaped" RENAME TO "idx_streams_expires_at"`);
   }

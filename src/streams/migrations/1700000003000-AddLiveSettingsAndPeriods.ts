@@ -32,7 +32,9 @@ export class AddLiveSettingsAndPeriods1700000003000 implements MigrationInterfac
         CONSTRAINT "fk_stream_live_periods_stream_id" FOREIGN KEY ("stream_id") REFERENCES "streams" ("id") ON DELETE CASCADE
       )`);
     await queryRunner.query(`CREATE INDEX "idx_stream_live_periods_stream_id" ON "stream_live_periods" ("stream_id")`);
-    await queryRunner.query(`CREATE UNIQUE INDEX "idx_stream_live_periods_open" ON "stream_live_periods" ("stream_id") WHERE "ended_at" IS NULL`);
+    await queryRunner.query(
+      `CREATE UNIQUE INDEX "idx_stream_live_periods_open" ON "stream_live_periods" ("stream_id") WHERE "ended_at" IS NULL`,
+    );
     await queryRunner.query(
       `CREATE INDEX "idx_stream_live_periods_idle_at" ON "stream_live_periods" ("idle_at") WHERE "ended_at" IS NULL AND "idle_at" IS NOT NULL`,
     );

@@ -22,7 +22,7 @@ import { RetryLaterException, setRetryAfter } from './retry-later.exception.js';
  * Nest's default handling (logged, 500).
  */
 @Catch()
-export class DatabaseExceptionFilter extends BaseExceptionFilter {
+export class CatchAllFilter extends BaseExceptionFilter {
   private readonly logger = new Logger('Database');
 
   override catch(exception: unknown, host: ArgumentsHost): void {
@@ -34,7 +34,8 @@ export class DatabaseExceptionFilter extends BaseExceptionFilter {
     if (exception instanceof HttpException) return withErrorName(exception);
     // Not `instanceof Error`: socket errors come from Node's own realm, where that is false under jest.
     if (typeof exception !== 'object' || exception === null) return exception;
-    const driverError = exception instanceof QueryFailedError ? (exception.driverError as { code?: string; constraint?: string }) : exception;
+    const driverError =
+      exception instanceof QueryFailedError ? (exception.driverError as { code?: string; constraint?: string }) : exception;
     const code = (driverError as { code?: string }).code ?? '';
 
     // Features name their own constraints (e.g. UsersService's 409 messages); these are the fallbacks.

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type pg from 'pg';
-import { Sql } from '../database/sql.js';
+import { Sql, type Queryable } from '../database/sql.js';
 import type { StreamEventType } from './stream-events.sql.js';
 import { STREAM_COLUMNS } from './streams.repository.js';
 
@@ -85,11 +85,13 @@ export class StreamEventsRepository {
     return rows.map((row) => ({ ...row, stream: snapshot(row.stream) })).sort((a, b) => (BigInt(a.seq) < BigInt(b.seq) ? -1 : 1));
   }
 
-  /** How long the oldest undispatched event has waited, in seconds (0 when none). */
-  async oldestUndispatchedSeconds(): Promise<number> {
+  /** How long the oldest undispatched event has waited, in seconds (0 when none); `on`: another pool. */
+  async oldestUndispatchedSeconds(on?: Queryable): Promise<number> {
     const { rows } = await this.sql.query<{ age: number | null }>(
       'stream_event_oldest_undispatched',
       `SELECT extract(epoch FROM now() - min(created_at))::float8 AS age FROM stream_events WHERE dispatched_at IS NULL`,
+      [],
+      on,
     );
     return Math.max(0, rows[0]?.age ?? 0);
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Sql } from '../database/sql.js';
+import { Sql, type Queryable } from '../database/sql.js';
 import type { DeliveryPosition } from './delivery-cursor.js';
 import type { DeliveryStatus } from './webhook-delivery.entity.js';
 
@@ -44,10 +44,12 @@ export class DeliveriesRepository {
   }
 
   /** For the metrics: the oldest pending delivery's age in seconds (0 when none) and how many are pending. */
-  async pendingStats(): Promise<{ oldestSeconds: number; count: number }> {
+  async pendingStats(on?: Queryable): Promise<{ oldestSeconds: number; count: number }> {
     const { rows } = await this.sql.query<{ oldest: number | null; count: number }>(
       'delivery_pending_stats',
       `SELECT extract(epoch FROM now() - min(created_at))::float8 AS oldest, count(*)::int AS count FROM webhook_deliveries WHERE status = 'pending'`,
+      [],
+      on,
     );
     return { oldestSeconds: Math.max(0, rows[0]?.oldest ?? 0), count: rows[0]?.count ?? 0 };
   }

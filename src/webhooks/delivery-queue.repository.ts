@@ -96,7 +96,7 @@ export class DeliveryQueue {
    * again then. FOR UPDATE SKIP LOCKED: instances claiming at once split the work.
    * `capacity` bounds the claims per endpoint: `[webhookId, free slots]` for endpoints
    * this instance is already sending to, `perEndpoint` for the rest, so one slow
-   * endpoint cannot take every slot.
+   * endpoint cannot take every slot; endpoints that have waited longest go first.
    */
   async claim(
     limit: number,
@@ -108,11 +108,15 @@ export class DeliveryQueue {
     const { rows } = await this.sql.query<ClaimedDelivery>(
       'delivery_claim',
       `WITH due AS (
-         SELECT DISTINCT webhook_id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= now()
-       ), capped AS (
+         SELECT webhook_id, min(next_attempt_at) AS since FROM webhook_deliveries
+         WHERE status = 'pending' AND next_attempt_at <= now() GROUP BY webhook_id
+       ), capped AS MATERIALIZED (
+         -- Longest-waiting endpoints first; scanned in this order, so LIMIT stops the lateral early.
          SELECT w.id, COALESCE(cap.free, $3) AS free
          FROM due JOIN webhooks w ON w.id = due.webhook_id AND w.enabled
          LEFT JOIN unnest($2::int[], $6::int[]) AS cap(webhook_id, free) ON cap.webhook_id = w.id
+         WHERE COALESCE(cap.free, $3) > 0
+         ORDER BY due.since
        ), picked AS (
          SELECT p.id FROM capped CROSS JOIN LATERAL (
            SELECT d.id FROM webhook_deliveries d
@@ -121,7 +125,6 @@ export class DeliveryQueue {
            LIMIT capped.free
            FOR UPDATE OF d SKIP LOCKED
          ) p
-         WHERE capped.free > 0
          LIMIT $1
        )
        UPDATE webhook_deliveries d

@@ -10,11 +10,12 @@ import { OutboxListener, STREAM_EVENTS_CHANNEL } from './outbox-listener.js';
 import { retryDelaySeconds } from './retry-schedule.js';
 import { SecretBox } from './secret-box.js';
 import { WebhookMetrics } from './webhook-metrics.js';
+import { WorkerSql } from './worker-sql.js';
 import { type AttemptResult, WebhookSender } from './webhook-sender.js';
 import { signatureHeader } from './webhook-signature.js';
 
 /** Attempts in flight per instance, and per endpoint per instance (a slow endpoint holds at most this many slots). */
-export const MAX_IN_FLIGHT = 32;
+export const MAX_IN_FLIGHT = 128;
 export const MAX_IN_FLIGHT_PER_ENDPOINT = 8;
 /** A claimed delivery nobody reported on is due again after this (the sending instance died). */
 const LEASE_SECONDS = 60;
@@ -40,22 +41,26 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly listener: OutboxListener | undefined;
   private timer: NodeJS.Timeout | undefined;
   private polls = 0;
+  private gauges: Promise<void> | undefined;
   private running: Promise<void> | undefined;
   private again = false;
   private dispatchWanted = true;
   private stopping = false;
   /** A pass failed (database unreachable): warned once, until one succeeds again. */
   private failing = false;
+  /** The queue's statements on the worker's own pool. */
+  private readonly queue: DeliveryQueue;
 
   constructor(
     private readonly dispatcher: EventDispatcher,
     private readonly deliveries: DeliveriesRepository,
-    private readonly queue: DeliveryQueue,
+    private readonly workerSql: WorkerSql,
     private readonly streamEvents: StreamEventsRepository,
     private readonly box: SecretBox,
     private readonly metrics: WebhookMetrics,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
   ) {
+    this.queue = new DeliveryQueue(workerSql);
     if (!config.dbPgBouncer) {
       this.listener = new OutboxListener(config.databaseUrl, config.dbConnectTimeoutMs, (channel) =>
         this.wake(channel === STREAM_EVENTS_CHANNEL),
@@ -75,8 +80,10 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
     clearInterval(this.timer);
     await this.listener?.stop();
     await this.running;
+    await this.gauges;
     await Promise.allSettled([...this.inFlight]);
     this.sender.close();
+    await this.workerSql.close();
   }
 
   /** Something may be due (`dispatch`: and new events may wait in the outbox). Calls during a pass queue one more. */
@@ -112,7 +119,9 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private poll(): void {
-    if (++this.polls % GAUGE_EVERY_POLLS === 0) void this.refreshGauges();
+    if (++this.polls % GAUGE_EVERY_POLLS === 0 && !this.gauges) {
+      this.gauges = this.refreshGauges().finally(() => (this.gauges = undefined));
+    }
     this.wake(true);
   }
 
@@ -188,7 +197,8 @@ export class DeliveryWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async refreshGauges(): Promise<void> {
     try {
-      const [pending, lag] = await Promise.all([this.deliveries.pendingStats(), this.streamEvents.oldestUndispatchedSeconds()]);
+      const on = this.workerSql.pool;
+      const [pending, lag] = await Promise.all([this.deliveries.pendingStats(on), this.streamEvents.oldestUndispatchedSeconds(on)]);
       this.metrics.setBacklog(pending.oldestSeconds, pending.count, lag);
     } catch {
       // The database is unreachable: keep the last values; the pool's own metrics tell the story.

@@ -1,15 +1,15 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { Sql } from '../database/sql.js';
 import { StreamEventsRepository, type StreamEventRecord } from '../streams/stream-events.repository.js';
 import { DeliveryQueue, type OutgoingEvent } from './delivery-queue.repository.js';
 import { DELIVERIES_CHANNEL } from './outbox-listener.js';
+import { WorkerSql } from './worker-sql.js';
 
 const BATCH = 500;
 
 /**
- * Fans stream events out into deliveries: claims undispatched events from streams'
+ * Fans stream events out into deliveries (on the worker's own pool): claims undispatched events from streams'
  * outbox and writes one delivery per interested endpoint in the same transaction, so
  * an event is fanned out exactly once (a crash rolls both back). The body is built
  * here once per event, and every attempt to every endpoint sends it byte for byte.
@@ -17,7 +17,7 @@ const BATCH = 500;
 @Injectable()
 export class EventDispatcher {
   constructor(
-    private readonly sql: Sql,
+    private readonly sql: WorkerSql,
     private readonly streamEvents: StreamEventsRepository,
     private readonly queue: DeliveryQueue,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,

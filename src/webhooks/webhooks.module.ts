@@ -13,6 +13,7 @@ import { WebhookMetrics } from './webhook-metrics.js';
 import { WebhooksController } from './webhooks.controller.js';
 import { WebhooksRepository } from './webhooks.repository.js';
 import { WebhooksService } from './webhooks.service.js';
+import { WorkerSql } from './worker-sql.js';
 
 /**
  * Signed webhooks: owners' endpoints and the operator's, fanned out from streams'
@@ -30,6 +31,7 @@ import { WebhooksService } from './webhooks.service.js';
     DeliveryWorker,
     OperatorEndpoint,
     WebhookMetrics,
+    WorkerSql,
     { provide: SecretBox, inject: [APP_CONFIG], useFactory: (config: ResolvedConfig) => new SecretBox(config.jwtSecret) },
   ],
 })

@@ -1,15 +1,17 @@
-import helmet from '@fastify/helmet';
 import { RequestMethod } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { LogController } from 'fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { API_PREFIX, isMachineRoute } from './common/routes.js';
+import { securityHeaders } from './common/security-headers.js';
 import type { ResolvedConfig } from './config/app-config.js';
-import { setupApiDocs } from './docs/api-docs.js';
+import { setupApiDocs, type DocumentedRoute } from './docs/api-docs.js';
+import { INGEST_KEYS_DOC } from './ingest/ingest-keys.route.js';
 import { rememberRoute } from './logging/log-url.js';
 import { logRequestCompleted, requestId, rootLogger } from './logging/logging.options.js';
 
-export const API_PREFIX = 'api/v1';
+export { API_PREFIX };
 export const BODY_LIMIT_BYTES = 64 * 1024;
 
 /** The HTTP server settings, shared by main.ts and the test harness. */
@@ -38,8 +40,12 @@ export function createFastifyAdapter(config: ResolvedConfig): FastifyAdapter {
     },
   });
   const fastify = adapter.getInstance();
+  // Security headers (helmet's defaults, computed once) on everything a browser may read;
+  // the default Content-Security-Policy suits /docs (no inline scripts there).
+  const security = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
+    if (!isMachineRoute(request.routeOptions.url)) reply.headers(security);
     done();
   });
   fastify.addHook('onResponse', logRequestCompleted);
@@ -68,6 +74,9 @@ function trustProxy(setting: boolean | number | string[]): boolean | string[] | 
   return (_address, hop) => hop < hops;
 }
 
+/** Routes served by Fastify directly (hot paths), for the OpenAPI document. */
+export const FASTIFY_ROUTES: readonly DocumentedRoute[] = [INGEST_KEYS_DOC];
+
 /** App-level settings that cannot be expressed as module providers. */
 export function configureApp(app: NestFastifyApplication, config: ResolvedConfig): NestFastifyApplication {
   // Probes, metrics and docs live at the root; the REST API under /api/v1.
@@ -79,13 +88,10 @@ export function configureApp(app: NestFastifyApplication, config: ResolvedConfig
       { path: 'metrics', method: RequestMethod.GET },
     ],
   });
-  // Security headers; the default Content-Security-Policy suits /docs (no inline scripts there).
-  // Registered on Fastify directly: it loads with the other plugins when the app starts.
-  app.getHttpAdapter().getInstance().register(helmet);
   // Browsers may call the API cross-origin only from the configured origins (none by default).
   if (config.corsOrigins.length > 0) {
     app.enableCors({ origin: config.corsOrigins, credentials: false, maxAge: 600 });
   }
-  setupApiDocs(app);
+  setupApiDocs(app, FASTIFY_ROUTES);
   return app;
 }

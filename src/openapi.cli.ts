@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { writeFileSync } from 'node:fs';
 import { AppModule } from './app.module.js';
-import { configureApp, createFastifyAdapter } from './app.setup.js';
+import { configureApp, createFastifyAdapter, FASTIFY_ROUTES } from './app.setup.js';
 import { loadConfig, type ResolvedConfig } from './config/app-config.js';
 import { createApiDocument } from './docs/api-docs.js';
 
@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     abortOnError: false,
   });
   configureApp(app, config);
-  const json = `${JSON.stringify(createApiDocument(app), null, 2)}\n`;
+  const json = `${JSON.stringify(createApiDocument(app, FASTIFY_ROUTES), null, 2)}\n`;
   const output = process.argv[2];
   if (output) writeFileSync(output, json);
   else process.stdout.write(json);

@@ -12,13 +12,20 @@ describe('HTTP hygiene: security headers, CORS, API docs', () => {
   });
   afterAll(() => t.close());
 
-  it('security headers (helmet) on probes and API routes', async () => {
-    for (const path of ['/health', '/api/v1/nothing-here']) {
+  it('security headers (helmet) on API routes, the docs and unmatched paths; none on routes only machines call', async () => {
+    for (const path of ['/api/v1/users/me', '/docs', '/api/v1/nothing-here']) {
       const res = await t.http().get(path);
       expect(res.headers['x-content-type-options']).toBe('nosniff');
       expect(res.headers['x-frame-options']).toBe('SAMEORIGIN');
       expect(res.headers['content-security-policy']).toContain("script-src 'self'");
       expect(res.headers['strict-transport-security']).toContain('max-age=');
+    }
+    // Ingest servers, probes and Prometheus: no browser reads these, and they are the hottest routes.
+    for (const path of ['/health', '/health/live', '/health/ready', '/metrics', '/api/v1/ingest/keys/some-key']) {
+      const res = await t.http().get(path);
+      expect(res.headers['content-security-policy']).toBeUndefined();
+      expect(res.headers['x-frame-options']).toBeUndefined();
+      expect(res.headers['x-request-id']).toEqual(expect.any(String));
     }
   });
 

@@ -237,23 +237,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/ingest/keys/{streamKey}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** May this key publish? For custom ingest servers */
-        get: operations["IngestKeysController_lookup"];
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/ingest/nginx/on_publish": {
         parameters: {
             query?: never;
@@ -487,6 +470,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ingest/keys/{streamKey}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** May this key publish? For custom ingest servers */
+        get: operations["IngestKeysController_lookup"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -678,30 +678,6 @@ export interface components {
              */
             maxContinuousSeconds?: number;
         };
-        KeyLookupDto: {
-            /** @example 42 */
-            streamId: number;
-            /** @example 7 */
-            userId: number;
-            username: string;
-            /** @enum {string} */
-            status: "active" | "live";
-            /** Format: date-time */
-            expiresAt: string;
-        };
-        KeyRefusalDto: {
-            /** @example 403 */
-            statusCode: number;
-            /** @example stream is disabled */
-            message: string;
-            /** @example Forbidden */
-            error: string;
-            /**
-             * @description `live_limit`: the owner already has MAX_LIVE_STREAMS_PER_USER other streams live
-             * @enum {string}
-             */
-            reason: "disabled" | "expired" | "live_limit";
-        };
         NginxHookDto: {
             /** @description The stream key (the last part of rtmp://host/app/<name>) */
             name: string;
@@ -836,6 +812,30 @@ export interface components {
             items: components["schemas"]["DeliveryDto"][];
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+        };
+        KeyLookupDto: {
+            /** @example 42 */
+            streamId: number;
+            /** @example 7 */
+            userId: number;
+            username: string;
+            /** @enum {string} */
+            status: "active" | "live";
+            /** Format: date-time */
+            expiresAt: string;
+        };
+        KeyRefusalDto: {
+            /** @example 403 */
+            statusCode: number;
+            /** @example stream is disabled */
+            message: string;
+            /** @example Forbidden */
+            error: string;
+            /**
+             * @description `live_limit`: the owner already has MAX_LIVE_STREAMS_PER_USER other streams live
+             * @enum {string}
+             */
+            reason: "disabled" | "expired" | "live_limit";
         };
     };
     responses: never;
@@ -1891,51 +1891,6 @@ export interface operations {
             };
         };
     };
-    IngestKeysController_lookup: {
-        parameters: {
-            query?: never;
-            header?: never;
-            path: {
-                streamKey: string;
-            };
-            cookie?: never;
-        };
-        requestBody?: never;
-        responses: {
-            /** @description Usable key */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["KeyLookupDto"];
-                };
-            };
-            /** @description Missing or wrong ingest secret */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Disabled or expired stream, or its owner at the live limit */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["KeyRefusalDto"];
-                };
-            };
-            /** @description Unknown key */
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
     NginxRtmpController_onPublish: {
         parameters: {
             query: {
@@ -2606,6 +2561,51 @@ export interface operations {
                 content?: never;
             };
             /** @description No such delivery of the caller’s endpoint */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    IngestKeysController_lookup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                streamKey: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Usable key */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyLookupDto"];
+                };
+            };
+            /** @description Missing or wrong ingest secret */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Disabled or expired stream, or its owner at the live limit */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyRefusalDto"];
+                };
+            };
+            /** @description Unknown key */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -1,5 +1,5 @@
 import { EventSubscriber, type AfterQueryEvent, type BeforeQueryEvent, type EntitySubscriberInterface, type QueryRunner } from 'typeorm';
-import { insideNamedStatement, statementNameOf, statementObserver } from './statement-timing.js';
+import { statementNameOf, statementObserver } from './statement-timing.js';
 
 // Start times per query runner, oldest first: one connection answers its queries in order.
 const started = new WeakMap<QueryRunner, number[]>();
@@ -9,12 +9,11 @@ const started = new WeakMap<QueryRunner, number[]>();
  * transaction control) into `streamly_db_statement_duration_seconds`, named by a
  * leading `/* name *\/` comment from the allow-list, else `other`. Its own clock:
  * TypeORM's `executionTime` has 1 ms resolution and is missing for failures.
- * Statements inside `timeStatement()` are left to it (counted once, by name).
  */
 @EventSubscriber()
 export class StatementTimingSubscriber implements EntitySubscriberInterface {
   beforeQuery(event: BeforeQueryEvent): void {
-    if (!event.queryRunner || insideNamedStatement() || !statementObserver(event.dataSource)) return;
+    if (!event.queryRunner || !statementObserver(event.dataSource)) return;
     const queue = started.get(event.queryRunner);
     if (queue) queue.push(performance.now());
     else started.set(event.queryRunner, [performance.now()]);

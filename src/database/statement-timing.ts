@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { DataSource } from 'typeorm';
 
 /**
@@ -110,8 +109,6 @@ export type StatementObserver = (statement: StatementName, seconds: number) => v
 
 // Per DataSource, not global: several apps in one process (tests) each count their own.
 const observers = new WeakMap<DataSource, StatementObserver>();
-// Set while a named unit runs, so the TypeORM statements inside it are not counted twice.
-const namedUnit = new AsyncLocalStorage<StatementName>();
 
 export function observeStatements(dataSource: DataSource, observer: StatementObserver): void {
   observers.set(dataSource, observer);
@@ -121,32 +118,26 @@ export function statementObserver(dataSource: DataSource): StatementObserver | u
   return observers.get(dataSource);
 }
 
-/** True inside `timeStatement`: the enclosing call times everything it runs. */
-export function insideNamedStatement(): boolean {
-  return namedUnit.getStore() !== undefined;
-}
-
 /** A name from the allow-list, else `other`; never free text in a label. */
 export function boundedStatementName(name: string | undefined): StatementName {
   return name !== undefined && KNOWN.has(name) ? (name as StatementName) : 'other';
 }
 
 /**
- * Times `work` (one statement, or a transaction of several) as one observation
- * named `name`, whether it succeeds or fails. For SQL sent straight to the pg
- * pools, which TypeORM's subscriber never sees:
+ * Times one statement sent straight to a pg pool (which TypeORM's subscriber never
+ * sees) as one observation named `name`, whether it succeeds or fails:
  *
- *   const { rows } = await timeStatement(this.dataSource, 'stream_list', () => this.db.query(sql, params));
+ *   const { rows } = await timeStatement(this.dataSource, 'stream_list', () => pool.query(sql, params));
  *
- * Nested calls and TypeORM statements inside `work` are not observed again: the
- * outermost name counts the whole unit once.
+ * Plain timing, no AsyncLocalStorage: on Node 20 a store in use puts a hook on every
+ * promise of the process, and `work` is one pg statement, never TypeORM's.
  */
 export async function timeStatement<T>(dataSource: DataSource, name: StatementName, work: () => Promise<T>): Promise<T> {
   const observer = observers.get(dataSource);
-  if (observer === undefined || insideNamedStatement()) return work();
+  if (observer === undefined) return work();
   const started = performance.now();
   try {
-    return await namedUnit.run(name, work);
+    return await work();
   } finally {
     observer(name, (performance.now() - started) / 1000);
   }

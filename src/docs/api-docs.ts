@@ -44,8 +44,21 @@ const UI_INIT = `window.onload = function () {
 };
 `;
 
-/** The OpenAPI document of an app built from AppModule: served at /docs-json, and written by `npm run openapi` (src/openapi.cli.ts). */
-export function createApiDocument(app: INestApplication): OpenAPIObject {
+/** A route served by Fastify directly (no Nest controller to read decorators from), with its OpenAPI entry. */
+export interface DocumentedRoute {
+  /** OpenAPI path, `{param}` style. */
+  path: string;
+  item: OpenAPIObject['paths'][string];
+  /** DTO classes its entry refers to (`#/components/schemas/<name>`). */
+  models: Array<new (...args: never[]) => unknown>;
+}
+
+/**
+ * The OpenAPI document of an app built from AppModule: served at /docs-json, and written by
+ * `npm run openapi` (src/openapi.cli.ts). `routes`: the plain Fastify routes, added to what
+ * the controllers describe.
+ */
+export function createApiDocument(app: INestApplication, routes: readonly DocumentedRoute[]): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Streamly API')
     .setDescription('Accounts, stream keys and the RTMP ingest bridge. REST routes live under /api/v1.')
@@ -61,7 +74,9 @@ export function createApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('Health', 'Probes for orchestrators and load balancers') // Terminus tags its routes `Health`
     .addTag('probes', 'Prometheus metrics')
     .build();
-  return SwaggerModule.createDocument(app, config);
+  const document = SwaggerModule.createDocument(app, config, { extraModels: routes.flatMap((route) => route.models) });
+  for (const route of routes) document.paths[route.path] = route.item;
+  return document;
 }
 
 /**
@@ -70,9 +85,9 @@ export function createApiDocument(app: INestApplication): OpenAPIObject {
  * files on Fastify only through @fastify/static, which this project does not install,
  * so the few UI files are served here from swagger-ui-dist (a dependency of @nestjs/swagger).
  */
-export function setupApiDocs(app: NestFastifyApplication): void {
+export function setupApiDocs(app: NestFastifyApplication, routes: readonly DocumentedRoute[]): void {
   // Built on first request, when every controller is registered.
-  SwaggerModule.setup('docs', app, () => createApiDocument(app), {
+  SwaggerModule.setup('docs', app, () => createApiDocument(app, routes), {
     ui: false,
     raw: ['json'],
     jsonDocumentUrl: 'docs-json',

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
-import { IngestAdapter, REFUSAL_MESSAGES } from './ingest-decision.js';
+import { IngestAdapter, REFUSAL_MESSAGES, type IngestAdapterName } from './ingest-decision.js';
 import { IngestService } from './ingest.service.js';
 
 /**
@@ -15,25 +15,42 @@ import { IngestService } from './ingest.service.js';
  * which are equal-length whatever was sent.
  */
 @Injectable()
-export class IngestSecretGuard implements CanActivate {
+export class IngestSecret {
   private readonly expected: Buffer;
 
   constructor(
     @Inject(APP_CONFIG) config: ResolvedConfig,
     private readonly ingest: IngestService,
-    private readonly reflector: Reflector,
   ) {
     this.expected = digest(config.ingestSecret);
   }
 
-  canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const inQuery = this.reflector.getAllAndOverride(SecretInQuery, [context.getHandler(), context.getClass()]) ?? false;
+  /** Passes when `request` presents the secret; else counts the refusal for `adapter` and throws a 401. */
+  check(request: FastifyRequest, inQuery: boolean, adapter: IngestAdapterName | undefined): void {
     const given = presentedSecret(request, inQuery);
-    if (given !== undefined && timingSafeEqual(digest(given), this.expected)) return true;
-    const adapter = this.reflector.getAllAndOverride(IngestAdapter, [context.getHandler(), context.getClass()]);
+    if (given !== undefined && timingSafeEqual(digest(given), this.expected)) return;
     if (adapter) this.ingest.recordDecision(adapter, 'unauthorized');
     throw new UnauthorizedException(REFUSAL_MESSAGES.unauthorized);
+  }
+}
+
+/** IngestSecret on the ingest controllers, with what their decorators say (IngestController). */
+@Injectable()
+export class IngestSecretGuard implements CanActivate {
+  constructor(
+    private readonly secret: IngestSecret,
+    private readonly reflector: Reflector,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const targets = [context.getHandler(), context.getClass()];
+    const inQuery = this.reflector.getAllAndOverride(SecretInQuery, targets) ?? false;
+    this.secret.check(
+      context.switchToHttp().getRequest<FastifyRequest>(),
+      inQuery,
+      this.reflector.getAllAndOverride(IngestAdapter, targets),
+    );
+    return true;
   }
 }
 

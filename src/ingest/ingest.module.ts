@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { StreamsModule } from '../streams/streams.module.js';
-import { IngestKeysController } from './ingest-keys.controller.js';
-import { IngestSecretGuard } from './ingest-secret.guard.js';
+import { IngestKeysRoute } from './ingest-keys.route.js';
+import { IngestSecret, IngestSecretGuard } from './ingest-secret.guard.js';
 import { IngestService } from './ingest.service.js';
 import { LiveSessions } from './live-sessions.service.js';
 import { LiveWindowJob } from './live-window.job.js';
@@ -14,7 +14,16 @@ import { SrsController } from './srs.controller.js';
 /** Called by RTMP servers, not browsers: every route behind the ingest secret, under /api/v1/ingest. */
 @Module({
   imports: [StreamsModule],
-  controllers: [IngestKeysController, NginxRtmpController, MediaMtxController, SrsController],
-  providers: [IngestService, IngestSecretGuard, PublishSessionsRepository, LiveSessions, OutageGrace, LiveWindowJob],
+  controllers: [NginxRtmpController, MediaMtxController, SrsController],
+  providers: [
+    IngestService,
+    IngestSecret,
+    IngestSecretGuard,
+    IngestKeysRoute,
+    PublishSessionsRepository,
+    LiveSessions,
+    OutageGrace,
+    LiveWindowJob,
+  ],
 })
 export class IngestModule {}

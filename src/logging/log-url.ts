@@ -38,18 +38,32 @@ export function rememberRoute(url: string): void {
   }
 }
 
+/** A route template's segments, split once per route: a literal, or the name of a parameter (`null` for `*`). */
+const templates = new Map<string, Array<{ literal: string } | { param: string | null }>>();
+
 function filledTemplate(template: string, params: unknown): string {
+  let segments = templates.get(template);
+  if (segments === undefined) {
+    segments = template.split('/').map((segment) => {
+      if (segment === '*') return { param: null };
+      if (!segment.startsWith(':')) return { literal: segment };
+      return { param: segment.slice(1).replace(/\(.*$/, '') }; // `:id(^\\d+)` → id
+    });
+    templates.set(template, segments);
+  }
   const values = (params ?? {}) as Record<string, unknown>;
-  return template
-    .split('/')
-    .map((segment) => {
-      if (segment === '*') return REDACTED;
-      if (!segment.startsWith(':')) return segment;
-      const name = segment.slice(1).replace(/\(.*$/, ''); // `:id(^\\d+)` → id
-      const value = values[name];
-      return typeof value === 'string' && /^\d{1,19}$/.test(value) && !SECRET_PARAMS.has(name) ? value : REDACTED;
-    })
-    .join('/');
+  let url = '';
+  for (let i = 0; i < segments.length; i++) {
+    const segment = segments[i];
+    if (i > 0) url += '/';
+    if ('literal' in segment) url += segment.literal;
+    else {
+      const name = segment.param;
+      const value = name === null ? undefined : values[name];
+      url += name !== null && typeof value === 'string' && /^\d{1,19}$/.test(value) && !SECRET_PARAMS.has(name) ? value : REDACTED;
+    }
+  }
+  return url;
 }
 
 function unmatchedPath(path: string): string {

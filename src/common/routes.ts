@@ -1,0 +1,14 @@
+/** The REST API's prefix; probes, metrics and docs are served at the root. */
+export const API_PREFIX = 'api/v1';
+
+const INGEST_ROUTES = `/${API_PREFIX}/ingest/`;
+
+/**
+ * Routes only machines call: ingest servers, probes, Prometheus. No browser reads their
+ * answers, so they skip the per-request work that exists for browsers and people (security
+ * headers, the request's logging context); they are also the hottest routes of all.
+ * `url` is the matched route's template (undefined when nothing matched).
+ */
+export function isMachineRoute(url: string | undefined): boolean {
+  return url !== undefined && (url.startsWith(INGEST_ROUTES) || url === '/metrics' || url === '/health' || url.startsWith('/health/'));
+}

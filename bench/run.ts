@@ -310,8 +310,13 @@ async function nginx(ctx: Context): Promise<void> {
     const publishRuns = await alternate(['app', 'floor'] as const, (name) => publish(name, SECONDS));
     const updateRuns = await alternate(['app', 'floor'] as const, (name) => update(name, SECONDS));
     for (const setup of setups) {
+      // Every on_update found its session: none was taken up again or replaced (which would add rows).
       const open = await openSessions(setup.db, firstPublishId);
-      if (open !== SESSIONS) ctx.report.note(`nginx: ${setup.name} has ${open} update sessions open after the runs, expected ${SESSIONS}`);
+      const { rows: all } = await setup.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM publish_sessions WHERE stream_id < $1`, [
+        firstPublishId,
+      ]);
+      if (open !== SESSIONS || all[0].n !== SESSIONS)
+        ctx.report.note(`nginx: ${setup.name} has ${open} update sessions open and ${all[0].n} rows after the runs, expected ${SESSIONS}`);
     }
     for (const [label, runs, target] of [
       ['on_publish', publishRuns, '2. on_publish app ÷ floor'],
@@ -441,7 +446,7 @@ async function coldstart(ctx: Context): Promise<void> {
     const { env, port } = await npmEnv();
     const { ms, child } = await timedStart('npm', ['start'], env, port, join(ctx.dir, 'npm-start.log'));
     const code = await stopChild(child, 20_000);
-    if (i === 0) progress(`npm start, first (initdb, migrations; untimed): ${ms.toFixed(0)} ms, exit ${code}`);
+    if (i === 0) progress(`npm start, first (initdb, migrations; untimed): ${ms.toFixed(0)} ms, exit ${code ?? 'on the signal (npm)'}`);
     else npmStarts.push(ms);
   }
   progress(`npm start, second and later: ${npmStarts.map((s) => s.toFixed(0)).join(', ')} ms`);
@@ -544,13 +549,16 @@ async function profileApp(ctx: Context): Promise<void> {
     const script = await ctx.wrk.script('lookup', LOOKUP_LUA);
     const env = { BENCH_SECRET: ingestSecret, BENCH_KEYS: keysFile };
     await ctx.wrk.run(app, { script, connections: CONNECTIONS, seconds: 2, env });
+    const from = Number(process.hrtime.bigint() / 1000n);
     const run = await ctx.wrk.run(app, { script, connections: CONNECTIONS, seconds, env });
+    const to = Number(process.hrtime.bigint() / 1000n);
     const code = await app.stop();
     if (code !== 0) throw new Error(`the profiled app exited with ${code}, not 0: no profile written`);
     const file = (await readdir(profDir)).find((f) => f.endsWith('.cpuprofile'));
     if (!file) throw new Error(`no .cpuprofile in ${profDir}`);
     log(`\n## CPU profile: GET /api/v1/ingest/keys/:key, ${Math.round(run.rps)} req/s under the profiler, ${run.errors} errors`);
-    log(await summarizeProfile(join(profDir, file)));
+    // The measured load only (the profile also holds the start-up and the warm-up).
+    log(await summarizeProfile(join(profDir, file), 25, [from, to]));
     ctx.raw.profile = { run };
   } finally {
     await app.stop();

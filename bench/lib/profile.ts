@@ -6,6 +6,8 @@ interface CpuProfileNode {
 }
 interface CpuProfile {
   nodes: CpuProfileNode[];
+  /** µs on the monotonic clock (process.hrtime's). */
+  startTime: number;
   samples: number[];
   timeDeltas: number[];
 }
@@ -35,19 +37,22 @@ function shortUrl(url: string): string {
 /**
  * Self time by frame (functionName + url:line) and by place, from a V8 .cpuprofile: each
  * sample's time delta goes to the node it landed in. Percentages are of the busy time
- * (everything but `(idle)`).
+ * (everything but `(idle)`). `window`: only samples within it (µs, process.hrtime's clock),
+ * e.g. the load phase without the start-up.
  */
-export async function summarizeProfile(file: string, top = 25): Promise<string> {
+export async function summarizeProfile(file: string, top = 25, window?: [number, number]): Promise<string> {
   const profile = JSON.parse(await readFile(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const frames = new Map<string, number>();
   const places = new Map<string, number>();
   let busy = 0;
   let idle = 0;
+  let at = profile.startTime;
   profile.samples.forEach((id, i) => {
     const node = byId.get(id);
     const dt = profile.timeDeltas[i] ?? 0;
-    if (!node) return;
+    at += dt;
+    if (!node || (window && (at < window[0] || at > window[1]))) return;
     const { functionName, url, lineNumber } = node.callFrame;
     if (functionName === '(idle)') {
       idle += dt;
@@ -62,14 +67,16 @@ export async function summarizeProfile(file: string, top = 25): Promise<string> 
   const pct = (t: number) => `${((100 * t) / busy).toFixed(1).padStart(5)}%`;
   const sorted = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]);
   return [
-    `busy ${(busy / 1e6).toFixed(1)} s of CPU samples, idle ${(idle / 1e6).toFixed(1)} s (percentages are of busy time)`,
+    `${window ? 'during the measured load: ' : ''}busy ${(busy / 1e6).toFixed(1)} s of CPU samples, idle ${(idle / 1e6).toFixed(1)} s (percentages are of busy time)`,
     '',
     `Top ${top} frames by self time:`,
     ...sorted(frames)
       .slice(0, top)
       .map(([key, t]) => `  ${pct(t)}  ${key}`),
     '',
-    'Self time by place:',
-    ...sorted(places).map(([key, t]) => `  ${pct(t)}  ${key}`),
+    'Self time by place (top 20):',
+    ...sorted(places)
+      .slice(0, 20)
+      .map(([key, t]) => `  ${pct(t)}  ${key}`),
   ].join('\n');
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { Sql, type Queryable } from '../database/sql.js';
 import type { SessionEndReason, SessionIngest } from './publish-session.entity.js';
+import { SESSION_ANY_OPEN_SQL, SESSION_END_SQL, SESSION_OPEN_SQL, SESSION_TOUCH_SQL } from './publish-sessions.sql.js';
 
 /** Identifies a publish session on its ingest server while it is open. */
 export interface SessionRef {
@@ -28,9 +29,7 @@ export class PublishSessionsRepository {
   async end(ingest: SessionIngest, ref: SessionRef, reason: SessionEndReason, on?: Queryable): Promise<number[]> {
     const { rows } = await this.sql.query<{ stream_id: number }>(
       'session_end',
-      `UPDATE publish_sessions SET ended_at = now(), end_reason = $4
-       WHERE ingest = $1 AND server_addr = $2 AND client_id = $3 AND ended_at IS NULL
-       RETURNING stream_id`,
+      SESSION_END_SQL,
       [ingest, ref.serverAddr, ref.clientId, reason],
       on,
     );
@@ -59,7 +58,7 @@ export class PublishSessionsRepository {
   ): Promise<void> {
     await this.sql.query(
       'session_open',
-      `INSERT INTO publish_sessions (stream_id, ingest, client_id, server_addr, remote_addr, live_period_id, heartbeat) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      SESSION_OPEN_SQL,
       [streamId, ingest, info.clientId, info.serverAddr, info.remoteAddr, periodId, heartbeat],
       client,
     );
@@ -112,17 +111,12 @@ export class PublishSessionsRepository {
    * flush on the commit of nginx's most frequent call (the sweep's resolution is minutes).
    */
   async touch(ingest: SessionIngest, ref: SessionRef, refreshAfterSeconds: number): Promise<{ id: string; streamId: number } | null> {
-    const { rows } = await this.sql.query<{ id: string; streamId: number }>(
-      'session_touch',
-      `WITH s AS (
-         SELECT id, stream_id, last_seen_at < now() - make_interval(secs => $4) AS stale
-         FROM publish_sessions WHERE ingest = $1 AND server_addr = $2 AND client_id = $3 AND ended_at IS NULL
-       ), touched AS (
-         UPDATE publish_sessions p SET last_seen_at = now() FROM s WHERE p.id = s.id AND s.stale AND p.ended_at IS NULL RETURNING p.id
-       )
-       SELECT id, stream_id AS "streamId" FROM s`,
-      [ingest, ref.serverAddr, ref.clientId, refreshAfterSeconds],
-    );
+    const { rows } = await this.sql.query<{ id: string; streamId: number }>('session_touch', SESSION_TOUCH_SQL, [
+      ingest,
+      ref.serverAddr,
+      ref.clientId,
+      refreshAfterSeconds,
+    ]);
     return rows[0] ?? null;
   }
 
@@ -168,12 +162,7 @@ export class PublishSessionsRepository {
 
   /** Whether any session of the stream is open (the caller holds the stream's row lock). */
   async anyOpen(client: pg.PoolClient, streamId: number): Promise<boolean> {
-    const { rows } = await this.sql.query(
-      'session_any_open',
-      `SELECT 1 FROM publish_sessions WHERE stream_id = $1 AND ended_at IS NULL LIMIT 1`,
-      [streamId],
-      client,
-    );
+    const { rows } = await this.sql.query('session_any_open', SESSION_ANY_OPEN_SQL, [streamId], client);
     return rows.length > 0;
   }
 

@@ -2,6 +2,13 @@ import { Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { Sql } from '../database/sql.js';
 import type { LivePeriodEndReason } from './live-period.entity.js';
+import {
+  LIVE_PERIOD_END_SQL,
+  LIVE_PERIOD_OPEN_OF_SQL,
+  LIVE_PERIOD_RESUME_SQL,
+  LIVE_PERIOD_SCHEDULE_IDLE_SQL,
+  LIVE_PERIOD_START_SQL,
+} from './live-periods.sql.js';
 
 /** A stream's open live period, as a publish decision or the window job sees it. */
 export interface OpenLivePeriod {
@@ -21,48 +28,27 @@ export class LivePeriodsRepository {
   constructor(private readonly sql: Sql) {}
 
   async openOf(client: pg.PoolClient, streamId: number): Promise<OpenLivePeriod | null> {
-    const { rows } = await this.sql.query<OpenLivePeriod>(
-      'live_period_open_of',
-      `SELECT id, idle_at IS NOT NULL AS waiting, coalesce(idle_at <= now(), false) AS "idleDue"
-       FROM stream_live_periods WHERE stream_id = $1 AND ended_at IS NULL`,
-      [streamId],
-      client,
-    );
+    const { rows } = await this.sql.query<OpenLivePeriod>('live_period_open_of', LIVE_PERIOD_OPEN_OF_SQL, [streamId], client);
     return rows[0] ?? null;
   }
 
   async start(client: pg.PoolClient, streamId: number): Promise<string> {
-    const { rows } = await this.sql.query<{ id: string }>(
-      'live_period_start',
-      `INSERT INTO stream_live_periods (stream_id) VALUES ($1) RETURNING id`,
-      [streamId],
-      client,
-    );
+    const { rows } = await this.sql.query<{ id: string }>('live_period_start', LIVE_PERIOD_START_SQL, [streamId], client);
     return rows[0].id;
   }
 
   /** A publisher is back within the window. */
   async resume(client: pg.PoolClient, id: string): Promise<void> {
-    await this.sql.query('live_period_resume', `UPDATE stream_live_periods SET idle_at = NULL WHERE id = $1`, [id], client);
+    await this.sql.query('live_period_resume', LIVE_PERIOD_RESUME_SQL, [id], client);
   }
 
   /** The last publisher left: the window starts now (a repeated publish-done does not push it further). */
   async scheduleIdle(client: pg.PoolClient, id: string, windowSeconds: number): Promise<void> {
-    await this.sql.query(
-      'live_period_schedule_idle',
-      `UPDATE stream_live_periods SET idle_at = coalesce(idle_at, now() + make_interval(secs => $2)) WHERE id = $1`,
-      [id, windowSeconds],
-      client,
-    );
+    await this.sql.query('live_period_schedule_idle', LIVE_PERIOD_SCHEDULE_IDLE_SQL, [id, windowSeconds], client);
   }
 
   async end(client: pg.PoolClient, id: string, reason: LivePeriodEndReason): Promise<void> {
-    await this.sql.query(
-      'live_period_end',
-      `UPDATE stream_live_periods SET ended_at = now(), end_reason = $2 WHERE id = $1 AND ended_at IS NULL`,
-      [id, reason],
-      client,
-    );
+    await this.sql.query('live_period_end', LIVE_PERIOD_END_SQL, [id, reason], client);
   }
 
   /** Streams whose reconnect window has passed, oldest first (on the partial index of waiting periods). */

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { Sql, type Queryable } from '../database/sql.js';
-import type { StreamEventType } from './stream-events.sql.js';
-import { STREAM_COLUMNS } from './streams.repository.js';
+import { STREAM_EVENT_RECORD_SQL, type StreamEventType } from './stream-events.sql.js';
 
 export { STREAM_EVENT_TYPES, type StreamEventType } from './stream-events.sql.js';
 
@@ -49,14 +48,7 @@ export class StreamEventsRepository {
    *   await this.streamEvents.record(client, 'stream.live', streamId);
    */
   async record(client: pg.PoolClient, type: StreamEventType, streamId: number): Promise<string | null> {
-    const { rows } = await this.sql.query<{ id: string }>(
-      'stream_event_record',
-      `INSERT INTO stream_events (id, type, stream_id, user_id, stream)
-       SELECT gen_random_uuid(), $1, c.id, c."userId", to_jsonb(c) - 'streamKey' FROM (SELECT ${STREAM_COLUMNS} FROM streams WHERE id = $2) c
-       RETURNING id`,
-      [type, streamId],
-      client,
-    );
+    const { rows } = await this.sql.query<{ id: string }>('stream_event_record', STREAM_EVENT_RECORD_SQL, [type, streamId], client);
     return rows[0]?.id ?? null;
   }
 

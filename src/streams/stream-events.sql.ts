@@ -1,3 +1,5 @@
+import { STREAM_COLUMNS } from './streams.sql.js';
+
 /**
  * What a stream's outbox records. `stream_events` belongs to streams: every change
  * to a stream writes its event in the same statement or transaction (never one
@@ -30,3 +32,8 @@ export function recordEventsFrom(cte: string, type: string): string {
     ) e
     WHERE e.type IS NOT NULL`;
 }
+
+/** StreamEventsRepository.record: one event for one stream as it is now (its row locked by the caller). */
+export const STREAM_EVENT_RECORD_SQL = `INSERT INTO stream_events (id, type, stream_id, user_id, stream)
+       SELECT gen_random_uuid(), $1, c.id, c."userId", to_jsonb(c) - 'streamKey' FROM (SELECT ${STREAM_COLUMNS} FROM streams WHERE id = $2) c
+       RETURNING id`;

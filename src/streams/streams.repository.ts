@@ -8,18 +8,25 @@ import type { StreamStatus } from './stream.entity.js';
 // Which strings can be keys at all: the lookups' precondition, shown to ingest with them.
 export { isPossibleStreamKey } from './stream-key.js';
 import type { KeyLookupRow, KeyState, LiveSettings, LockedByKey, LockedStream, NewStreamSettings, StreamPosition } from './stream-rows.js';
+import {
+  LIVE_COUNT_LOCK,
+  STREAM_COLUMNS,
+  STREAM_KEY_STATE_SQL,
+  STREAM_LIVE_COUNT_LOCK_SQL,
+  STREAM_LIVE_COUNT_SQL,
+  STREAM_LOCK_BY_KEY_SQL,
+  STREAM_LOCK_SQL,
+  STREAM_MARK_IDLE_SQL,
+  STREAM_MARK_LIVE_SQL,
+} from './streams.sql.js';
 
 const SHOWN_STATUS = shownStatus();
 
 /** The `Stream` shape straight from SQL (also the shape of the outbox's snapshots, minus the key). */
-export const STREAM_COLUMNS = `
-  id, user_id AS "userId", stream_key AS "streamKey", ${SHOWN_STATUS} AS status,
-  created_at AS "createdAt", updated_at AS "updatedAt", expires_at AS "expiresAt",
-  reconnect_window_seconds AS "reconnectWindowSeconds", max_continuous_seconds AS "maxContinuousSeconds"`;
+export { STREAM_COLUMNS } from './streams.sql.js';
 
 /** Advisory lock classes (pg_advisory_xact_lock(class, user id)): per-user limits are counted under them. */
 const STREAM_COUNT_LOCK = 1_700_003_001;
-const LIVE_COUNT_LOCK = 1_700_003_002;
 
 /** The status filter, on the status the owner sees. */
 const STATUS_FILTER: Record<StreamStatus, string> = {
@@ -233,23 +240,13 @@ export class StreamsRepository {
 
   /** The stream a key names, locked for a publish decision (`client` is inside a transaction). */
   async lockByKey(client: pg.PoolClient, key: string): Promise<LockedByKey | null> {
-    const { rows } = await this.sql.query<LockedByKey>(
-      'stream_lock_by_key',
-      `SELECT id, user_id AS "userId", ${SHOWN_STATUS} AS status FROM streams WHERE stream_key = $1 AND user_id IS NOT NULL FOR UPDATE`,
-      [key],
-      client,
-    );
+    const { rows } = await this.sql.query<LockedByKey>('stream_lock_by_key', STREAM_LOCK_BY_KEY_SQL, [key], client);
     return rows[0] ?? null;
   }
 
   /** Locks one stream row: publish decisions and live-status changes of one stream are serialised on it. */
   async lockForLiveness(client: pg.PoolClient, id: number): Promise<LockedStream | null> {
-    const { rows } = await this.sql.query<LockedStream>(
-      'stream_lock',
-      `SELECT id, ${SHOWN_STATUS} AS status, reconnect_window_seconds AS "reconnectWindowSeconds" FROM streams WHERE id = $1 FOR UPDATE`,
-      [id],
-      client,
-    );
+    const { rows } = await this.sql.query<LockedStream>('stream_lock', STREAM_LOCK_SQL, [id], client);
     return rows[0] ?? null;
   }
 
@@ -258,13 +255,8 @@ export class StreamsRepository {
    * the caller's transaction: parallel publishes at the live limit cannot both pass.
    */
   async countLiveLocked(client: pg.PoolClient, userId: number): Promise<number> {
-    await this.sql.query('stream_live_count_lock', `SELECT pg_advisory_xact_lock($1, $2)`, [LIVE_COUNT_LOCK, userId], client);
-    const { rows } = await this.sql.query<{ n: number }>(
-      'stream_live_count',
-      `SELECT count(*)::int AS n FROM streams WHERE user_id = $1 AND status = 'live' AND expires_at > now()`,
-      [userId],
-      client,
-    );
+    await this.sql.query('stream_live_count_lock', STREAM_LIVE_COUNT_LOCK_SQL, [LIVE_COUNT_LOCK, userId], client);
+    const { rows } = await this.sql.query<{ n: number }>('stream_live_count', STREAM_LIVE_COUNT_SQL, [userId], client);
     return rows[0].n;
   }
 
@@ -275,10 +267,7 @@ export class StreamsRepository {
   async keyStateOf(id: number, key: string | null, on?: Queryable): Promise<(KeyState & { sameKey: boolean; overtime: boolean }) | null> {
     const { rows } = await this.sql.query<KeyState & { sameKey: boolean; overtime: boolean }>(
       'stream_key_state',
-      `SELECT ${SHOWN_STATUS} AS status, stream_key = $2 AS "sameKey",
-         EXISTS (SELECT 1 FROM stream_live_periods p WHERE p.stream_id = s.id AND p.ended_at IS NULL
-                 AND p.started_at <= now() - make_interval(secs => s.max_continuous_seconds)) AS overtime
-       FROM streams s WHERE id = $1 AND user_id IS NOT NULL`,
+      STREAM_KEY_STATE_SQL,
       [id, key],
       on,
     );
@@ -287,21 +276,11 @@ export class StreamsRepository {
 
   /** `active` → `live` (only from `active`: disabled, expired or legacy statuses stay as they are). */
   async markLive(client: pg.PoolClient, id: number): Promise<void> {
-    await this.sql.query(
-      'stream_mark_live',
-      `UPDATE streams SET status = 'live', updated_at = now() WHERE id = $1 AND status = 'active' AND expires_at > now()`,
-      [id],
-      client,
-    );
+    await this.sql.query('stream_mark_live', STREAM_MARK_LIVE_SQL, [id], client);
   }
 
   /** `live` → `active`, when the caller holding the row lock ended the live period. */
   async markIdle(client: pg.PoolClient, id: number): Promise<void> {
-    await this.sql.query(
-      'stream_mark_idle',
-      `UPDATE streams SET status = 'active', updated_at = now() WHERE id = $1 AND status = 'live'`,
-      [id],
-      client,
-    );
+    await this.sql.query('stream_mark_idle', STREAM_MARK_IDLE_SQL, [id], client);
   }
 }

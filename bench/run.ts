@@ -412,6 +412,7 @@ async function coldstart(ctx: Context): Promise<void> {
   const url = await ctx.db.create('coldstart');
   const starts: number[] = [];
   let rss = NaN;
+  let rssAfterStart = NaN;
   try {
     for (let i = 0; i < 5; i++) {
       const port = await freePort();
@@ -421,7 +422,11 @@ async function coldstart(ctx: Context): Promise<void> {
       const { ms, child } = await timedStart(process.execPath, ['dist/src/main.js'], env, port, join(ctx.dir, 'coldstart.log'));
       starts.push(ms);
       if (i === 4) {
+        // V8 keeps the young generation that start-up grew until its memory reducer sees the
+        // process idle (~20-30 s here); "idle" RSS is read after that, the RSS at +5 s is shown too.
         await sleep(5000);
+        rssAfterStart = await rssMb(child.pid!);
+        await sleep(35_000);
         rss = await rssMb(child.pid!);
       }
       await stopChild(child);
@@ -429,7 +434,9 @@ async function coldstart(ctx: Context): Promise<void> {
   } finally {
     await ctx.db.drop(url);
   }
-  progress(`node dist/src/main.js: ${starts.map((s) => s.toFixed(0)).join(', ')} ms; idle RSS ${rss.toFixed(0)} MB`);
+  progress(
+    `node dist/src/main.js: ${starts.map((s) => s.toFixed(0)).join(', ')} ms; RSS ${rssAfterStart.toFixed(0)} MB at ready + 5 s, ${rss.toFixed(0)} MB at ready + 40 s`,
+  );
 
   // `npm start` without DATABASE_URL: the embedded PostgreSQL and the dev secrets live in DATA_DIR, a temporary one here.
   const dataDir = join(ctx.dir, 'npm-start-data');
@@ -454,8 +461,8 @@ async function coldstart(ctx: Context): Promise<void> {
   const npm = median(npmStarts) / 1000;
   ctx.report.verdict('4. cold start, node dist/src/main.js → /health/ready 200 (median of 5)', cold, '<=', 1.5, ' s');
   ctx.report.verdict('4. npm start, second start, embedded PostgreSQL → /health/ready 200 (median of 3)', npm, '<=', 2.5, ' s');
-  ctx.report.verdict('4. idle RSS of the app (VmRSS, ready + 5 s idle)', rss, '<=', 120, ' MB');
-  ctx.raw.coldstart = { nodeMs: starts, npmStartMs: npmStarts, idleRssMb: rss };
+  ctx.report.verdict('4. idle RSS of the app (VmRSS, ready + 40 s idle)', rss, '<=', 120, ' MB');
+  ctx.raw.coldstart = { nodeMs: starts, npmStartMs: npmStarts, idleRssMb: rss, rssAfterStartMb: rssAfterStart };
   ctx.report.extra.coldstart = ctx.raw.coldstart;
 }
 

@@ -27,9 +27,11 @@ const BCRYPT_HASH = /^\$2[aby]\$(\d{2})\$[./A-Za-z0-9]{53}$/;
 export class PasswordService implements OnModuleInit {
   /**
    * Compared against when a login names no user, so that answer costs the same
-   * bcrypt work as a wrong password. Made at startup, at the configured cost.
+   * bcrypt work as a wrong password. Made at startup, at the configured cost, without
+   * holding the start up (one bcrypt run, ~0.25 s at cost 12): a login that needs it
+   * before it exists waits for it.
    */
-  private dummyHash: string;
+  private dummyHash: Promise<string>;
   private readonly slots: Slots;
   /** Moving average of one bcrypt job, for Retry-After. */
   private averageMs = 100;
@@ -38,8 +40,10 @@ export class PasswordService implements OnModuleInit {
     this.slots = new Slots(Math.max(1, config.uvThreadPoolSize - 1), config.bcryptMaxQueue);
   }
 
-  async onModuleInit(): Promise<void> {
-    this.dummyHash = await this.hash(randomBytes(16).toString('hex'));
+  onModuleInit(): void {
+    this.dummyHash = this.hash(randomBytes(16).toString('hex'));
+    // Awaited by the first login that needs it (which then sees any error); not an unhandled rejection meanwhile.
+    this.dummyHash.catch(() => undefined);
   }
 
   hash(password: string): Promise<string> {
@@ -80,7 +84,7 @@ export class PasswordService implements OnModuleInit {
 
   /** Spends one comparison's worth of time and answers false. */
   async verifyAgainstDummy(password: string): Promise<false> {
-    await this.verify(password, this.dummyHash);
+    await this.verify(password, await this.dummyHash);
     return false;
   }
 }

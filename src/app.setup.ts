@@ -3,7 +3,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { LogController } from 'fastify';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { API_PREFIX, isMachineRoute } from './common/routes.js';
+import { API_PREFIX, isMachineRoute, routeOf } from './common/routes.js';
 import { securityHeaders } from './common/security-headers.js';
 import type { ResolvedConfig } from './config/app-config.js';
 import { setupApiDocs, type DocumentedRoute } from './docs/api-docs.js';
@@ -45,7 +45,7 @@ export function createFastifyAdapter(config: ResolvedConfig): FastifyAdapter {
   const security = securityHeaders();
   fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('X-Request-Id', request.id);
-    if (!isMachineRoute(request.routeOptions.url)) reply.headers(security);
+    if (!isMachineRoute(routeOf(request))) reply.headers(security);
     done();
   });
   fastify.addHook('onResponse', logRequestCompleted);
@@ -53,8 +53,7 @@ export function createFastifyAdapter(config: ResolvedConfig): FastifyAdapter {
   // nothing is cacheable but the public docs, and nothing at all that a request with
   // credentials gets. onSend runs after the handler, so no route can opt out by accident.
   fastify.addHook('onSend', (request, reply, payload, done) => {
-    if (request.headers.authorization !== undefined || !request.routeOptions.url?.startsWith('/docs'))
-      reply.header('Cache-Control', 'no-store');
+    if (request.headers.authorization !== undefined || !routeOf(request)?.startsWith('/docs')) reply.header('Cache-Control', 'no-store');
     done(null, payload);
   });
   // The words of every route, so a log line for an unmatched path keeps those and redacts the rest.

@@ -1,3 +1,5 @@
+import type { FastifyRequest } from 'fastify';
+
 /** The REST API's prefix; probes, metrics and docs are served at the root. */
 export const API_PREFIX = 'api/v1';
 
@@ -11,4 +13,21 @@ const INGEST_ROUTES = `/${API_PREFIX}/ingest/`;
  */
 export function isMachineRoute(url: string | undefined): boolean {
   return url !== undefined && (url.startsWith(INGEST_ROUTES) || url === '/metrics' || url === '/health' || url.startsWith('/health/'));
+}
+
+const ROUTE = Symbol('route');
+type WithRoute = FastifyRequest & { [ROUTE]?: string | null };
+
+/**
+ * The matched route's template, undefined when none matched. Fastify builds
+ * `request.routeOptions` (a dozen fields) anew on every access, and the hooks of every
+ * request ask several times (security headers, log context, cache control, metrics, the
+ * log line); this reads it once.
+ */
+export function routeOf(request: FastifyRequest): string | undefined {
+  const remembered = (request as WithRoute)[ROUTE];
+  if (remembered !== undefined) return remembered ?? undefined;
+  const url = request.routeOptions.url;
+  (request as WithRoute)[ROUTE] = url ?? null;
+  return url;
 }

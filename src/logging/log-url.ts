@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
+import { routeOf } from '../common/routes.js';
 
 export const REDACTED = '[REDACTED]';
 
@@ -17,7 +18,7 @@ export function logUrl(req: FastifyRequest | IncomingMessage): string {
   const raw = req.url ?? '';
   const queryStart = raw.search(/[?#]/);
   const path = queryStart === -1 ? raw : raw.slice(0, queryStart);
-  const template = 'routeOptions' in req ? req.routeOptions.url : undefined;
+  const template = 'routeOptions' in req ? routeOf(req) : undefined;
   const logged = template === undefined ? unmatchedPath(path) : filledTemplate(template, (req as FastifyRequest).params);
   return queryStart === -1 ? logged : `${logged}${query(raw.slice(queryStart))}`;
 }

@@ -2,7 +2,7 @@ import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance } from 'fastify';
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
-import { isMachineRoute } from '../common/routes.js';
+import { isMachineRoute, routeOf } from '../common/routes.js';
 import type { LogSettings } from './logging.options.js';
 import { loggerParams } from './logging.options.js';
 
@@ -29,7 +29,7 @@ export class LoggingModule implements OnModuleInit {
     const adapter = this.adapterHost.httpAdapter;
     if (adapter?.getType() !== 'fastify') return;
     adapter.getInstance<FastifyInstance>().addHook('onRequest', (request, _reply, done) => {
-      if (isMachineRoute(request.routeOptions.url)) done();
+      if (isMachineRoute(routeOf(request))) done();
       else this.logger.runInContext(done, { bindings: { reqId: request.id } });
     });
   }

@@ -6,6 +6,7 @@ import { Logger, PinoLogger, type Params } from 'nestjs-pino';
 import pino from 'pino';
 import type { AppConfig } from '../config/app-config.js';
 import { logUrl, REDACTED } from './log-url.js';
+import { routeOf } from '../common/routes.js';
 
 export type LogSettings = Pick<AppConfig, 'logLevel' | 'nodeEnv'>;
 
@@ -124,7 +125,7 @@ export function logRequestCompleted(request: FastifyRequest, reply: FastifyReply
 const serializers = {
   req: (req: FastifyRequest | IncomingMessage) => ({
     method: req.method,
-    route: ('routeOptions' in req ? req.routeOptions.url : undefined) ?? null,
+    route: ('routeOptions' in req ? routeOf(req) : undefined) ?? null,
     url: logUrl(req),
     remoteAddress: 'ip' in req ? req.ip : req.socket?.remoteAddress,
     userAgent: req.headers?.['user-agent'],

@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { DatabaseCollector } from './database-collector.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService, UNMATCHED_ROUTE } from './metrics.service.js';
+import { routeOf } from '../common/routes.js';
 
 /**
  * Prometheus metrics at /metrics. Global so the ingest adapters can inject
@@ -29,7 +30,7 @@ export class MetricsModule implements OnModuleInit {
     const adapter = this.adapterHost.httpAdapter;
     if (adapter?.getType() !== 'fastify') return;
     adapter.getInstance<FastifyInstance>().addHook('onResponse', (request, reply, done) => {
-      const route = request.routeOptions.url ?? UNMATCHED_ROUTE;
+      const route = routeOf(request) ?? UNMATCHED_ROUTE;
       this.metrics.observeHttpRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
       done();
     });

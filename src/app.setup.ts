@@ -19,7 +19,7 @@ export function createFastifyAdapter(config: ResolvedConfig): FastifyAdapter {
   const adapter = new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     // Stream keys written by older services may be up to 255 characters, percent-encoded in the lookup's path.
-    maxParamLength: 1024,
+    routerOptions: { maxParamLength: 1024 },
     trustProxy: trustProxy(config.trustProxy),
     // Slow clients must not pin sockets forever.
     requestTimeout: 30_000,

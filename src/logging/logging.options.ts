@@ -80,10 +80,10 @@ export function rootLogger(settings: LogSettings): pino.Logger {
         ? { transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } } }
         : { formatters: { level: (label: string) => ({ level: label }) } }),
     };
-    // Asynchronous writes to stdout: lines logged while a write is in flight go out together
-    // in the next one, instead of one blocking write(2) per request line. pino flushes what
-    // is left synchronously when the process exits (a SIGKILL loses at most that buffer).
-    logger = pretty ? pino(options) : pino(options, pino.destination({ dest: 1, sync: false }));
+    // Buffered, asynchronous writes to stdout: 4 KB at a time or every 100 ms, instead of one
+    // write(2) per request line (5 µs of the key lookup's CPU, bench/). pino flushes what is
+    // left synchronously when the process exits; a SIGKILL loses at most that buffer.
+    logger = pretty ? pino(options) : pino(options, pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 100 }));
     rootLoggers.set(key, logger);
   }
   return logger;

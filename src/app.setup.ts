@@ -8,6 +8,7 @@ import { securityHeaders } from './common/security-headers.js';
 import type { ResolvedConfig } from './config/app-config.js';
 import { setupApiDocs, type DocumentedRoute } from './docs/api-docs.js';
 import { INGEST_KEYS_DOC } from './ingest/ingest-keys.route.js';
+import { NGINX_RTMP_DOCS } from './ingest/nginx-rtmp.routes.js';
 import { rememberRoute } from './logging/log-url.js';
 import { logRequestCompleted, requestId, rootLogger } from './logging/logging.options.js';
 
@@ -74,7 +75,7 @@ function trustProxy(setting: boolean | number | string[]): boolean | string[] | 
 }
 
 /** Routes served by Fastify directly (hot paths), for the OpenAPI document. */
-export const FASTIFY_ROUTES: readonly DocumentedRoute[] = [INGEST_KEYS_DOC];
+export const FASTIFY_ROUTES: readonly DocumentedRoute[] = [INGEST_KEYS_DOC, ...NGINX_RTMP_DOCS];
 
 /** App-level settings that cannot be expressed as module providers. */
 export function configureApp(app: NestFastifyApplication, config: ResolvedConfig): NestFastifyApplication {

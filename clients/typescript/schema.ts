@@ -237,57 +237,6 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/ingest/nginx/on_publish": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** A publisher connects: allow a usable key and mark the stream live */
-        post: operations["NginxRtmpController_onPublish"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/ingest/nginx/on_update": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Every notify_update_timeout while publishing: refuse once the key was rotated, disabled, deleted or expired, or the live period ran past maxContinuousSeconds */
-        post: operations["NginxRtmpController_onUpdate"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/ingest/nginx/on_publish_done": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** A publisher left: end its session; once no session is open and the reconnect window passed, the stream is active again */
-        post: operations["NginxRtmpController_onPublishDone"];
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
     "/api/v1/ingest/mediamtx/auth": {
         parameters: {
             query?: never;
@@ -487,6 +436,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/ingest/nginx/on_publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A publisher connects: allow a usable key and mark the stream live */
+        post: operations["NginxRtmpController_onPublish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ingest/nginx/on_update": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Every notify_update_timeout while publishing: refuse once the key was rotated, disabled, deleted or expired, or the live period ran past maxContinuousSeconds */
+        post: operations["NginxRtmpController_onUpdate"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ingest/nginx/on_publish_done": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A publisher left: end its session; once no session is open and the reconnect window passed, the stream is active again */
+        post: operations["NginxRtmpController_onPublishDone"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -678,24 +678,6 @@ export interface components {
              */
             maxContinuousSeconds?: number;
         };
-        NginxHookDto: {
-            /** @description The stream key (the last part of rtmp://host/app/<name>) */
-            name: string;
-            /** @description nginx connection id of the publisher */
-            clientid: string;
-            /** @description The publisher’s address */
-            addr?: string;
-            /**
-             * @description Ignored: the route says which call it is
-             * @enum {string}
-             */
-            call?: "publish" | "update_publish" | "publish_done";
-            /** @description on_update only: whole seconds since the publish started (decides the outage grace) */
-            time?: string;
-            app?: string;
-            tcurl?: string;
-            type?: string;
-        };
         MediaMtxAuthDto: {
             /** @enum {string} */
             action: "publish" | "read" | "playback" | "api" | "metrics" | "pprof";
@@ -836,6 +818,24 @@ export interface components {
              * @enum {string}
              */
             reason: "disabled" | "expired" | "live_limit";
+        };
+        NginxHookDto: {
+            /** @description The stream key (the last part of rtmp://host/app/<name>) */
+            name: string;
+            /** @description nginx connection id of the publisher */
+            clientid: string;
+            /** @description The publisher’s address */
+            addr?: string;
+            /**
+             * @description Ignored: the route says which call it is
+             * @enum {string}
+             */
+            call?: "publish" | "update_publish" | "publish_done";
+            /** @description on_update only: whole seconds since the publish started (decides the outage grace) */
+            time?: string;
+            app?: string;
+            tcurl?: string;
+            type?: string;
         };
     };
     responses: never;
@@ -1891,151 +1891,6 @@ export interface operations {
             };
         };
     };
-    NginxRtmpController_onPublish: {
-        parameters: {
-            query: {
-                /** @description INGEST_SECRET, in the hook URL of nginx.conf */
-                secret: unknown;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/x-www-form-urlencoded": components["schemas"]["NginxHookDto"];
-            };
-        };
-        responses: {
-            /** @description Allowed */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description No name or clientid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Missing or wrong ingest secret */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Unknown, disabled or expired key, or the owner at MAX_LIVE_STREAMS_PER_USER: nginx drops the publisher */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Database unreachable: a new publish is refused */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    NginxRtmpController_onUpdate: {
-        parameters: {
-            query: {
-                /** @description INGEST_SECRET, in the hook URL of nginx.conf */
-                secret: unknown;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/x-www-form-urlencoded": components["schemas"]["NginxHookDto"];
-            };
-        };
-        responses: {
-            /** @description Still usable (a publish we had lost track of is taken up again); while the database is unreachable, any publish that began before the outage, for up to INGEST_OUTAGE_GRACE_SECONDS */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description No name or clientid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Missing or wrong ingest secret */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description No longer usable: nginx drops the publisher */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Database unreachable and the grace over (or 0), or the publish began during the outage */
-            503: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
-    NginxRtmpController_onPublishDone: {
-        parameters: {
-            query: {
-                /** @description INGEST_SECRET, in the hook URL of nginx.conf */
-                secret: unknown;
-            };
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        requestBody: {
-            content: {
-                "application/x-www-form-urlencoded": components["schemas"]["NginxHookDto"];
-            };
-        };
-        responses: {
-            /** @description Recorded (nginx ignores the answer) */
-            200: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description No name or clientid */
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-            /** @description Missing or wrong ingest secret */
-            401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
-        };
-    };
     MediaMtxController_auth: {
         parameters: {
             query?: {
@@ -2607,6 +2462,151 @@ export interface operations {
             };
             /** @description Unknown key */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    NginxRtmpController_onPublish: {
+        parameters: {
+            query: {
+                /** @description INGEST_SECRET, in the hook URL of nginx.conf */
+                secret: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["NginxHookDto"];
+            };
+        };
+        responses: {
+            /** @description Allowed */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No name or clientid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or wrong ingest secret */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unknown, disabled or expired key, or the owner at MAX_LIVE_STREAMS_PER_USER: nginx drops the publisher */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Database unreachable: a new publish is refused */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    NginxRtmpController_onUpdate: {
+        parameters: {
+            query: {
+                /** @description INGEST_SECRET, in the hook URL of nginx.conf */
+                secret: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["NginxHookDto"];
+            };
+        };
+        responses: {
+            /** @description Still usable (a publish we had lost track of is taken up again); while the database is unreachable, any publish that began before the outage, for up to INGEST_OUTAGE_GRACE_SECONDS */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No name or clientid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or wrong ingest secret */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No longer usable: nginx drops the publisher */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Database unreachable and the grace over (or 0), or the publish began during the outage */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    NginxRtmpController_onPublishDone: {
+        parameters: {
+            query: {
+                /** @description INGEST_SECRET, in the hook URL of nginx.conf */
+                secret: unknown;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/x-www-form-urlencoded": components["schemas"]["NginxHookDto"];
+            };
+        };
+        responses: {
+            /** @description Recorded (nginx ignores the answer) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No name or clientid */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or wrong ingest secret */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -147,12 +147,24 @@ export class IngestService implements OnModuleInit {
 
 class DeadlineExceeded extends Error {}
 
-/** `work`, or a DeadlineExceeded after `ms` (the work goes on; its late result or error is dropped). */
+/**
+ * `work`, or a DeadlineExceeded after `ms` (the work goes on; its late result or error is
+ * dropped: settling a settled promise does nothing, and the rejection is handled here). One
+ * promise and one reaction per call, rather than race + finally + catch: this runs on every
+ * on_update.
+ */
 function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DeadlineExceeded('database did not answer in time')), ms);
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new DeadlineExceeded('database did not answer in time')), ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: Error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
   });
-  work.catch(() => undefined);
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
 }

@@ -29,6 +29,12 @@ describe('HTTP hygiene: security headers, CORS, API docs', () => {
     }
   });
 
+  it('a 404 for an unmatched route does not echo its query (a mistyped hook URL carries ?secret=)', async () => {
+    const res = await t.http().get('/api/v1/ingest/nginx/on_publish?secret=do-not-echo&x=1').expect(404);
+    expect(res.body).toEqual({ statusCode: 404, message: 'Cannot GET /api/v1/ingest/nginx/on_publish', error: 'Not Found' });
+    expect(res.text).not.toContain('do-not-echo');
+  });
+
   it('no cross-origin access by default', async () => {
     const preflight = await t
       .http()

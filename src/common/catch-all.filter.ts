@@ -5,6 +5,7 @@ import {
   ConflictException,
   HttpException,
   Logger,
+  NotFoundException,
   ServiceUnavailableException,
 } from '@nestjs/common';
 import { BaseExceptionFilter } from '@nestjs/core';
@@ -62,9 +63,23 @@ export class CatchAllFilter extends BaseExceptionFilter {
  */
 function withErrorName(exception: HttpException): HttpException {
   const body = exception.getResponse();
+  if (exception instanceof NotFoundException) return withoutQuery(exception);
   if (typeof body !== 'string') return exception;
   const status = exception.getStatus();
   return new HttpException({ statusCode: status, message: body, error: STATUS_CODES[status] ?? 'Error' }, status, {
     cause: exception,
   });
+}
+
+/**
+ * Nest's answer for an unmatched route, `Cannot GET /path?query`, without the query: it
+ * may hold an ingest secret or a token (`?secret=` on a mistyped hook URL), and error
+ * bodies end up in ingest servers' and proxies' logs.
+ */
+function withoutQuery(exception: NotFoundException): HttpException {
+  const body = exception.getResponse() as { message?: unknown };
+  const message = typeof body === 'object' && typeof body.message === 'string' ? body.message : undefined;
+  const match = message === undefined ? null : /^(Cannot [A-Z]+ [^?#]*)[?#]/.exec(message);
+  if (!match) return exception;
+  return new NotFoundException({ message: match[1], error: 'Not Found', statusCode: 404 }, { cause: exception });
 }

@@ -7,6 +7,7 @@ import { API_PREFIX, isMachineRoute, routeOf } from './common/routes.js';
 import { securityHeaders } from './common/security-headers.js';
 import type { ResolvedConfig } from './config/app-config.js';
 import { setupApiDocs, type DocumentedRoute } from './docs/api-docs.js';
+import { HEALTH_LIVE_DOC } from './health/health-live.route.js';
 import { INGEST_KEYS_DOC } from './ingest/ingest-keys.route.js';
 import { NGINX_RTMP_DOCS } from './ingest/nginx-rtmp.routes.js';
 import { rememberRoute } from './logging/log-url.js';
@@ -75,7 +76,7 @@ function trustProxy(setting: boolean | number | string[]): boolean | string[] | 
 }
 
 /** Routes served by Fastify directly (hot paths), for the OpenAPI document. */
-export const FASTIFY_ROUTES: readonly DocumentedRoute[] = [INGEST_KEYS_DOC, ...NGINX_RTMP_DOCS];
+export const FASTIFY_ROUTES: readonly DocumentedRoute[] = [HEALTH_LIVE_DOC, INGEST_KEYS_DOC, ...NGINX_RTMP_DOCS];
 
 /** App-level settings that cannot be expressed as module providers. */
 export function configureApp(app: NestFastifyApplication, config: ResolvedConfig): NestFastifyApplication {
@@ -83,7 +84,6 @@ export function configureApp(app: NestFastifyApplication, config: ResolvedConfig
   app.setGlobalPrefix(API_PREFIX, {
     exclude: [
       { path: 'health', method: RequestMethod.GET },
-      { path: 'health/live', method: RequestMethod.GET },
       { path: 'health/ready', method: RequestMethod.GET },
       { path: 'metrics', method: RequestMethod.GET },
     ],

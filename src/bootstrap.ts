@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { join } from 'node:path';
 import { type AppConfig, type ResolvedConfig } from './config/app-config.js';
 import { devSecret } from './config/dev-secrets.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import type { EmbeddedDatabase } from './database/embedded-postgres.js';
 
 /**
  * Fills in what the environment left out, outside production only: an embedded
@@ -27,6 +27,8 @@ export async function resolveDatabase(
   if (config.databaseUrl) return { databaseUrl: config.databaseUrl };
   const dataDir = join(config.dataDir, 'postgres');
   logger.log(`DATABASE_URL is not set: starting an embedded PostgreSQL 15 with its data in ${dataDir}`);
+  // Loaded only here: a start with DATABASE_URL (production) never needs it.
+  const { startEmbeddedPostgres } = await import('./database/embedded-postgres.js');
   const embedded = await startEmbeddedPostgres({
     dataDir,
     persistent: true,

@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import pg from 'pg';
+import { inTransaction } from '../../src/database/in-transaction.js';
 import { UtcClient, utcTypes } from '../../src/database/utc-client.js';
 
 /**
@@ -34,31 +35,8 @@ export function prepared(text: string, values: unknown[]): pg.QueryConfig {
   return { name, text, values };
 }
 
-/** BEGIN … COMMIT on one connection, ROLLBACK on error (a failed ROLLBACK discards the connection), like inTransaction. */
-export async function transaction<T>(pool: pg.Pool, work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  const ignore = () => undefined;
-  client.on('error', ignore);
-  const release = (error?: Error) => {
-    client.removeListener('error', ignore);
-    client.release(error);
-  };
-  try {
-    await client.query('BEGIN');
-    const result = await work(client);
-    await client.query('COMMIT');
-    release();
-    return result;
-  } catch (error) {
-    try {
-      await client.query('ROLLBACK');
-      release();
-    } catch (rollbackError) {
-      release(rollbackError as Error);
-    }
-    throw error;
-  }
-}
+/** BEGIN … COMMIT on one connection: the app's own helper (src/database/in-transaction.ts, pg only, no Nest). */
+export const transaction = inTransaction;
 
 /** The INGEST_SECRET check of the app's IngestSecretGuard: SHA-256 digests compared in constant time. */
 export function secretChecker(): (given: string | undefined) => boolean {

@@ -44,11 +44,15 @@ const UI_INIT = `window.onload = function () {
 };
 `;
 
+/** One path's operations in an OpenAPI document. */
+export type PathItem = OpenAPIObject['paths'][string];
+
 /** A route served by Fastify directly (no Nest controller to read decorators from), with its OpenAPI entry. */
 export interface DocumentedRoute {
   /** OpenAPI path, `{param}` style. */
   path: string;
-  item: OpenAPIObject['paths'][string];
+  /** The entry, or a function of the document the controllers make (to reuse what a decorator wrote there). */
+  item: PathItem | ((document: OpenAPIObject) => PathItem);
   /** DTO classes its entry refers to (`#/components/schemas/<name>`). */
   models: Array<new (...args: never[]) => unknown>;
 }
@@ -75,7 +79,7 @@ export function createApiDocument(app: INestApplication, routes: readonly Docume
     .addTag('probes', 'Prometheus metrics')
     .build();
   const document = SwaggerModule.createDocument(app, config, { extraModels: routes.flatMap((route) => route.models) });
-  for (const route of routes) document.paths[route.path] = route.item;
+  for (const route of routes) document.paths[route.path] = typeof route.item === 'function' ? route.item(document) : route.item;
   return document;
 }
 

@@ -1,5 +1,5 @@
 import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, type HealthCheckResult } from '@nestjs/terminus';
+import { HealthCheck, HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { sqlComment } from '../database/statement-timing.js';
@@ -7,8 +7,6 @@ import { ShutdownState } from './shutdown-state.js';
 
 /** Probes answer well inside 2 s even when the database hangs: the ping has its own deadline. */
 const PING_TIMEOUT_MS = 1000;
-
-const LIVE: HealthCheckResult = Object.freeze({ status: 'ok', info: {}, error: {}, details: {} });
 
 @Controller('health')
 export class HealthController {
@@ -23,16 +21,6 @@ export class HealthController {
   @HealthCheck()
   check() {
     return this.health.check([() => this.database()]);
-  }
-
-  /**
-   * Liveness: the event loop answers. Never touches the database, so a DB outage does not
-   * restart pods. A constant: what Terminus answers for no indicators, without its promises.
-   */
-  @Get('live')
-  @HealthCheck()
-  live(): HealthCheckResult {
-    return LIVE;
   }
 
   @Get('ready')

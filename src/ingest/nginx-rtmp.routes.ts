@@ -3,7 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RejectNulPipe } from '../common/reject-nul.pipe.js';
 import { API_PREFIX } from '../common/routes.js';
-import type { DocumentedRoute } from '../docs/api-docs.js';
+import type { DocumentedRoute, PathItem } from '../docs/api-docs.js';
 import { NginxHookDto } from './dto/nginx-hook.dto.js';
 import { field, optionalField, requiredField, type HookBody } from './hook-fields.js';
 import { allows, REFUSAL_MESSAGES } from './ingest-decision.js';
@@ -103,7 +103,7 @@ function hookOperation(
   operationId: string,
   summary: string,
   responses: Record<number, { description: string }>,
-): NonNullable<DocumentedRoute['item']['post']> {
+): NonNullable<PathItem['post']> {
   return {
     operationId,
     parameters: [{ name: 'secret', required: true, in: 'query', description: 'INGEST_SECRET, in the hook URL of nginx.conf', schema: {} }],

@@ -1,4 +1,5 @@
-import { requestId } from './logging.options.js';
+import Fastify from 'fastify';
+import { jsonLogger, requestId, writeRequestLine } from './logging.options.js';
 import type { IncomingMessage } from 'node:http';
 
 describe('requestId', () => {
@@ -11,5 +12,39 @@ describe('requestId', () => {
 
   it.each([undefined, '', 'has spaces', 'x'.repeat(129), '{"json":1}', 'a\u00e9'])('replaces %p with a UUID', (value) => {
     expect(requestId(req(value))).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+});
+
+describe('writeRequestLine', () => {
+  it('writes the very line pino writes for the request, for info and error levels', async () => {
+    const lines: string[] = [];
+    const logger = jsonLogger({ logLevel: 'info', nodeEnv: 'production' }, { write: (line: string) => void lines.push(line) });
+    const app = Fastify({ loggerInstance: logger, disableRequestLogging: true, genReqId: requestId });
+    app.get('/streams/:id', (request, reply) => reply.code(Number((request.query as { status?: string }).status ?? 200)).send({}));
+    app.addHook('onResponse', (request, reply, done) => {
+      writeRequestLine(request, reply.statusCode, 1.5);
+      request.log[reply.statusCode >= 500 ? 'error' : 'info']({ req: request, res: reply, responseTime: 1.5 }, 'request completed');
+      done();
+    });
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      for (const status of [200, 503]) {
+        lines.length = 0;
+        await fetch(`${url}/streams/42?status=${status}&secret=x`, {
+          headers: { 'user-agent': 'a "quoted" agent', 'x-request-id': 'req-1' },
+        });
+        // The hook runs once the answer is out.
+        for (let i = 0; i < 100 && lines.length < 2; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+        expect(lines).toHaveLength(2);
+        const [ours, pinos] = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+        expect(lines[0].endsWith('\n')).toBe(true);
+        // The time may have moved on by a millisecond between the two lines.
+        expect({ ...ours, time: undefined }).toEqual({ ...pinos, time: undefined });
+        expect(ours).toMatchObject({ level: status >= 500 ? 'error' : 'info', reqId: 'req-1', res: { statusCode: status } });
+        expect(Object.keys(ours)).toEqual(Object.keys(pinos));
+      }
+    } finally {
+      await app.close();
+    }
   });
 });

@@ -382,13 +382,23 @@ describe('streams (owner routes, real PostgreSQL)', () => {
     });
 
     it('walks the partial expires_at index, not the whole table', async () => {
-      // Small test tables would be seq-scanned; turning that off shows the index serves the sweep's query.
-      const plan = await db.transaction(async (manager) => {
-        await manager.query(`SET LOCAL enable_seqscan = off`);
-        return manager.query<{ 'QUERY PLAN': string }[]>(
+      // Small test tables would be seq-scanned, and with the statistics of this file's rows the
+      // planner may prefer idx_streams_status: both are ruled out (rolled back) to show that the
+      // partial index's predicate matches the sweep's query and serves it.
+      const runner = db.createQueryRunner();
+      await runner.connect();
+      await runner.startTransaction();
+      let plan: { 'QUERY PLAN': string }[];
+      try {
+        await runner.query(`SET LOCAL enable_seqscan = off`);
+        await runner.query(`DROP INDEX idx_streams_status`);
+        plan = (await runner.query(
           `EXPLAIN SELECT id FROM streams WHERE status IN ('active', 'live', 'disabled') AND expires_at <= now() ORDER BY expires_at LIMIT 500 FOR UPDATE SKIP LOCKED`,
-        );
-      });
+        )) as { 'QUERY PLAN': string }[];
+      } finally {
+        await runner.rollbackTransaction();
+        await runner.release();
+      }
       expect(JSON.stringify(plan)).toContain('idx_streams_expires_at');
     });
   });

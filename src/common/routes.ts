@@ -1,4 +1,5 @@
-import type { FastifyRequest } from 'fastify';
+import type { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 /** The REST API's prefix; probes, metrics and docs are served at the root. */
 export const API_PREFIX = 'api/v1';
@@ -30,4 +31,13 @@ export function routeOf(request: FastifyRequest): string | undefined {
   const url = request.routeOptions.url;
   (request as WithRoute)[ROUTE] = url ?? null;
   return url;
+}
+
+/**
+ * The app's Fastify instance, for modules that add routes or hooks to it; undefined in Nest's
+ * preview mode (the OpenAPI generator builds no server) and with any other adapter.
+ */
+export function fastifyOf(host: HttpAdapterHost): FastifyInstance | undefined {
+  const adapter = host.httpAdapter;
+  return adapter?.getType() === 'fastify' ? adapter.getInstance<FastifyInstance>() : undefined;
 }

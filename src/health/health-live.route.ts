@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { HealthCheckResult } from '@nestjs/terminus';
-import type { FastifyInstance } from 'fastify';
+import { fastifyOf } from '../common/routes.js';
 import type { DocumentedRoute } from '../docs/api-docs.js';
 
 /** What Terminus answers for a check of no indicators, serialized once. */
@@ -20,12 +20,7 @@ export class HealthLiveRoute implements OnModuleInit {
   constructor(private readonly adapterHost: HttpAdapterHost) {}
 
   onModuleInit(): void {
-    const adapter = this.adapterHost.httpAdapter;
-    // Preview mode (the OpenAPI generator) and non-Fastify adapters serve nothing.
-    if (adapter?.getType() !== 'fastify') return;
-    adapter
-      .getInstance<FastifyInstance>()
-      .get('/health/live', (_request, reply) => reply.type('application/json; charset=utf-8').send(LIVE_JSON));
+    fastifyOf(this.adapterHost)?.get('/health/live', (_request, reply) => reply.type('application/json; charset=utf-8').send(LIVE_JSON));
   }
 }
 

@@ -1,8 +1,8 @@
 import { ForbiddenException, Injectable, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyRequest } from 'fastify';
 import { RejectNulPipe } from '../common/reject-nul.pipe.js';
-import { API_PREFIX } from '../common/routes.js';
+import { API_PREFIX, fastifyOf } from '../common/routes.js';
 import type { DocumentedRoute } from '../docs/api-docs.js';
 import { KeyLookupDto, KeyRefusalDto } from './dto/key-lookup.dto.js';
 import { REFUSAL_MESSAGES } from './ingest-decision.js';
@@ -32,12 +32,11 @@ export class IngestKeysRoute implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const adapter = this.adapterHost.httpAdapter;
-    // Preview mode (the OpenAPI generator) and non-Fastify adapters serve nothing.
-    if (adapter?.getType() !== 'fastify') return;
-    adapter
-      .getInstance<FastifyInstance>()
-      .get<{ Params: { streamKey: string } }>(PATH, { schema: { response: { 200: RESPONSE_SCHEMA } } }, (request) => this.lookup(request));
+    fastifyOf(this.adapterHost)?.get<{ Params: { streamKey: string } }>(
+      PATH,
+      { schema: { response: { 200: RESPONSE_SCHEMA } } },
+      (request) => this.lookup(request),
+    );
   }
 
   private async lookup(request: FastifyRequest<{ Params: { streamKey: string } }>): Promise<KeyLookupDto> {

@@ -1,8 +1,8 @@
 import { ForbiddenException, Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RejectNulPipe } from '../common/reject-nul.pipe.js';
-import { API_PREFIX } from '../common/routes.js';
+import { API_PREFIX, fastifyOf } from '../common/routes.js';
 import type { DocumentedRoute, PathItem } from '../docs/api-docs.js';
 import { NginxHookDto } from './dto/nginx-hook.dto.js';
 import { field, optionalField, requiredField, type HookBody } from './hook-fields.js';
@@ -43,10 +43,8 @@ export class NginxRtmpRoutes implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    const adapter = this.adapterHost.httpAdapter;
-    // Preview mode (the OpenAPI generator) and non-Fastify adapters serve nothing.
-    if (adapter?.getType() !== 'fastify') return;
-    const fastify = adapter.getInstance<FastifyInstance>();
+    const fastify = fastifyOf(this.adapterHost);
+    if (!fastify) return;
     fastify.post(`${PREFIX}/on_publish`, (request, reply) => this.hook(request, reply, (body, ip) => this.onPublish(body, ip)));
     fastify.post(`${PREFIX}/on_update`, (request, reply) => this.hook(request, reply, (body, ip) => this.onUpdate(body, ip)));
     fastify.post(`${PREFIX}/on_publish_done`, (request, reply) => this.hook(request, reply, (body, ip) => this.onPublishDone(body, ip)));

@@ -1,8 +1,7 @@
 import { DynamicModule, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance } from 'fastify';
 import { LoggerModule, PinoLogger } from 'nestjs-pino';
-import { isMachineRoute, routeOf } from '../common/routes.js';
+import { fastifyOf, isMachineRoute, routeOf } from '../common/routes.js';
 import type { LogSettings } from './logging.options.js';
 import { loggerParams } from './logging.options.js';
 
@@ -26,9 +25,7 @@ export class LoggingModule implements OnModuleInit {
    * the database, not a request, and the context is per-request work on the hottest paths.
    */
   onModuleInit(): void {
-    const adapter = this.adapterHost.httpAdapter;
-    if (adapter?.getType() !== 'fastify') return;
-    adapter.getInstance<FastifyInstance>().addHook('onRequest', (request, _reply, done) => {
+    fastifyOf(this.adapterHost)?.addHook('onRequest', (request, _reply, done) => {
       if (isMachineRoute(routeOf(request))) done();
       else this.logger.runInContext(done, { bindings: { reqId: request.id } });
     });

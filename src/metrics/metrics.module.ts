@@ -1,10 +1,9 @@
 import { Global, Module, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import type { FastifyInstance } from 'fastify';
 import { DatabaseCollector } from './database-collector.js';
 import { MetricsController } from './metrics.controller.js';
 import { MetricsService, UNMATCHED_ROUTE } from './metrics.service.js';
-import { routeOf } from '../common/routes.js';
+import { fastifyOf, routeOf } from '../common/routes.js';
 
 /**
  * Prometheus metrics at /metrics. Global so the ingest adapters can inject
@@ -27,9 +26,7 @@ export class MetricsModule implements OnModuleInit {
    * 401s, 404s, 413s included) and knows the matched route's template.
    */
   onModuleInit(): void {
-    const adapter = this.adapterHost.httpAdapter;
-    if (adapter?.getType() !== 'fastify') return;
-    adapter.getInstance<FastifyInstance>().addHook('onResponse', (request, reply, done) => {
+    fastifyOf(this.adapterHost)?.addHook('onResponse', (request, reply, done) => {
       const route = routeOf(request) ?? UNMATCHED_ROUTE;
       this.metrics.observeHttpRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
       done();

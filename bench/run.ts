@@ -142,7 +142,7 @@ async function lookupDatabase(ctx: Context, label: string, streams: number, keyC
 }
 
 async function lookup(ctx: Context): Promise<void> {
-  progress('key lookup: app vs floor (named prepared) vs floor (unnamed), 10^5 streams');
+  progress('key lookup: app vs floor (named prepared) vs floor (unnamed) vs bare Fastify (prepared), 10^5 streams');
   const { url, db, keysFile } = await lookupDatabase(ctx, 'lookup', 100_000, 100_000);
   const ingestSecret = secret();
   const servers: Record<string, Server> = {
@@ -153,6 +153,10 @@ async function lookup(ctx: Context): Promise<void> {
       FLOOR_PREPARED: '1',
     }),
     'floor (unnamed)': await startFloor(ctx, 'lookup-floor-plain', 'key-lookup.js', { DATABASE_URL: url, INGEST_SECRET: ingestSecret }),
+    'Fastify floor': await startFloor(ctx, 'lookup-floor-fastify', 'key-lookup-fastify.js', {
+      DATABASE_URL: url,
+      INGEST_SECRET: ingestSecret,
+    }),
   };
   try {
     const script = await ctx.wrk.script('lookup', LOOKUP_LUA);
@@ -160,11 +164,14 @@ async function lookup(ctx: Context): Promise<void> {
     const run = (name: string, seconds: number) => ctx.wrk.run(servers[name], { script, connections: CONNECTIONS, seconds, env });
     for (const name of Object.keys(servers)) await run(name, WARMUP_SECONDS);
     const runs = await alternate(Object.keys(servers), (name) => run(name, SECONDS));
-    const [app, floor, plain] = ['app', 'floor (prepared)', 'floor (unnamed)'].map((n) => summarize(runs.get(n)!));
+    const [app, floor, plain, fastify] = ['app', 'floor (prepared)', 'floor (unnamed)', 'Fastify floor'].map((n) =>
+      summarize(runs.get(n)!),
+    );
     const bench = 'lookup 10^5, c32';
     ctx.report.add(bench, 'app (Nest + Fastify)', app, app.rps / floor.rps);
     ctx.report.add(bench, 'floor: node:http + pg, prepared', floor);
     ctx.report.add(bench, 'floor: node:http + pg, unnamed (ref.)', plain, floor.rps / plain.rps);
+    ctx.report.add(bench, 'floor: bare Fastify + pg, prepared (ref.)', fastify, fastify.rps / floor.rps);
     ctx.report.verdict('1. key lookup throughput app ÷ prepared floor', app.rps / floor.rps, '>=', 0.9, '×', [
       app.errorRate,
       floor.errorRate,
@@ -174,7 +181,8 @@ async function lookup(ctx: Context): Promise<void> {
       floor.errorRate,
     ]);
     ctx.report.note(
-      `lookup: the unnamed floor's ratio column is prepared ÷ unnamed (${(floor.rps / plain.rps).toFixed(2)}): what naming the statement buys.`,
+      `lookup: the unnamed floor's ratio column is prepared ÷ unnamed (${(floor.rps / plain.rps).toFixed(2)}): what naming the statement buys; ` +
+        `the bare Fastify floor's is Fastify ÷ node:http (${(fastify.rps / floor.rps).toFixed(2)}): what the framework's routing and reply cost.`,
     );
     ctx.raw.lookup = Object.fromEntries(runs);
   } finally {

@@ -76,15 +76,30 @@ export function rootLogger(settings: LogSettings): pino.Logger {
           ...loggerOptions(settings),
           transport: { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } },
         })
-      : // Buffered writes to stdout: 4 KB at a time or every 100 ms, instead of one write(2) per
-        // request line. Synchronous, as pino's default: an asynchronous write goes through libuv's
-        // thread pool, and that hand-off cost the key lookup 18 µs of CPU per request, more than
-        // the write itself (bench/). pino flushes what is left when the process exits; a SIGKILL
-        // loses at most that buffer.
-        jsonLogger(settings, pino.destination({ dest: 1, sync: true, minLength: 4096, periodicFlush: 100 }));
+      : jsonLogger(settings, bufferedStdout());
     rootLoggers.set(key, logger);
   }
   return logger;
+}
+
+/**
+ * stdout, 4 KB at a time or every 100 ms, instead of one write(2) per request line.
+ * Synchronous, as pino's default: an asynchronous write goes through libuv's thread pool,
+ * and that hand-off cost the key lookup 18 µs of CPU per request, more than the write
+ * itself (bench/). pino flushes only asynchronous destinations at exit, so this one is
+ * flushed here: the last lines before `process.exit()` (a refused configuration, say) are
+ * kept; a SIGKILL loses at most the buffer.
+ */
+function bufferedStdout(): pino.DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: true, minLength: 4096, periodicFlush: 100 });
+  process.once('exit', () => {
+    try {
+      destination.flushSync();
+    } catch {
+      // stdout already closed: nothing can be written anyway
+    }
+  });
+  return destination;
 }
 
 function loggerOptions(settings: LogSettings): pino.LoggerOptions {

@@ -142,7 +142,9 @@ async function lookupDatabase(ctx: Context, label: string, streams: number, keyC
 }
 
 async function lookup(ctx: Context): Promise<void> {
-  progress('key lookup: app vs floor (named prepared) vs floor (unnamed) vs bare Fastify (prepared), 10^5 streams');
+  progress(
+    'key lookup: app vs floor (named prepared) vs floor (unnamed) vs bare Fastify vs Fastify + the per-request contract, 10^5 streams',
+  );
   const { url, db, keysFile } = await lookupDatabase(ctx, 'lookup', 100_000, 100_000);
   const ingestSecret = secret();
   const servers: Record<string, Server> = {
@@ -157,6 +159,10 @@ async function lookup(ctx: Context): Promise<void> {
       DATABASE_URL: url,
       INGEST_SECRET: ingestSecret,
     }),
+    'contract floor': await startFloor(ctx, 'lookup-floor-contract', 'key-lookup-contract.js', {
+      DATABASE_URL: url,
+      INGEST_SECRET: ingestSecret,
+    }),
   };
   try {
     const script = await ctx.wrk.script('lookup', LOOKUP_LUA);
@@ -164,14 +170,15 @@ async function lookup(ctx: Context): Promise<void> {
     const run = (name: string, seconds: number) => ctx.wrk.run(servers[name], { script, connections: CONNECTIONS, seconds, env });
     for (const name of Object.keys(servers)) await run(name, WARMUP_SECONDS);
     const runs = await alternate(Object.keys(servers), (name) => run(name, SECONDS));
-    const [app, floor, plain, fastify] = ['app', 'floor (prepared)', 'floor (unnamed)', 'Fastify floor'].map((n) =>
-      summarize(runs.get(n)!),
+    const [app, floor, plain, fastify, contract] = ['app', 'floor (prepared)', 'floor (unnamed)', 'Fastify floor', 'contract floor'].map(
+      (n) => summarize(runs.get(n)!),
     );
     const bench = 'lookup 10^5, c32';
     ctx.report.add(bench, 'app (Nest + Fastify)', app, app.rps / floor.rps);
     ctx.report.add(bench, 'floor: node:http + pg, prepared', floor);
     ctx.report.add(bench, 'floor: node:http + pg, unnamed (ref.)', plain, floor.rps / plain.rps);
     ctx.report.add(bench, 'floor: bare Fastify + pg, prepared (ref.)', fastify, fastify.rps / floor.rps);
+    ctx.report.add(bench, 'floor: Fastify + the per-request contract (ref.)', contract, contract.rps / floor.rps);
     ctx.report.verdict('1. key lookup throughput app ÷ prepared floor', app.rps / floor.rps, '>=', 0.9, '×', [
       app.errorRate,
       floor.errorRate,
@@ -182,7 +189,9 @@ async function lookup(ctx: Context): Promise<void> {
     ]);
     ctx.report.note(
       `lookup: the unnamed floor's ratio column is prepared ÷ unnamed (${(floor.rps / plain.rps).toFixed(2)}): what naming the statement buys; ` +
-        `the bare Fastify floor's is Fastify ÷ node:http (${(fastify.rps / floor.rps).toFixed(2)}): what the framework's routing and reply cost.`,
+        `the bare Fastify floor's is Fastify ÷ node:http (${(fastify.rps / floor.rps).toFixed(2)}): what the framework's routing and reply cost; ` +
+        `Fastify + the per-request contract (request id, log line, Cache-Control, three Prometheus observations) ÷ node:http ` +
+        `(${(contract.rps / floor.rps).toFixed(2)}): the best a server doing that work per request reaches here.`,
     );
     ctx.raw.lookup = Object.fromEntries(runs);
   } finally {

@@ -16,6 +16,14 @@ export function isMachineRoute(url: string | undefined): boolean {
   return url !== undefined && (url.startsWith(INGEST_ROUTES) || url === '/metrics' || url === '/health' || url.startsWith('/health/'));
 }
 
+/**
+ * Routes orchestrators and Prometheus call every few seconds (probes, scrapes): their
+ * successful answers are counted in the metrics but not logged line by line.
+ */
+export function isProbeRoute(url: string | undefined): boolean {
+  return url === '/health' || url === '/health/live' || url === '/health/ready' || url === '/metrics';
+}
+
 const ROUTE = Symbol('route');
 type WithRoute = FastifyRequest & { [ROUTE]?: string | null };
 

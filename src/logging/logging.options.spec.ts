@@ -1,5 +1,5 @@
 import Fastify from 'fastify';
-import { jsonLogger, requestId, writeRequestLine } from './logging.options.js';
+import { jsonLogger, logRequestCompleted, requestId, writeRequestLine } from './logging.options.js';
 import type { IncomingMessage } from 'node:http';
 
 describe('requestId', () => {
@@ -43,6 +43,39 @@ describe('writeRequestLine', () => {
         expect(ours).toMatchObject({ level: status >= 500 ? 'error' : 'info', reqId: 'req-1', res: { statusCode: status } });
         expect(Object.keys(ours)).toEqual(Object.keys(pinos));
       }
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('logRequestCompleted', () => {
+  it('logs every request but a successful probe or scrape; a failing probe is logged', async () => {
+    const lines: Array<{ msg: string; req: { url: string }; res: { statusCode: number } }> = [];
+    const keep = (line: (typeof lines)[number]) => line.msg === 'request completed' && lines.push(line);
+    const logger = jsonLogger(
+      { logLevel: 'info', nodeEnv: 'production' },
+      { write: (line: string) => void keep(JSON.parse(line) as (typeof lines)[number]) },
+    );
+    const app = Fastify({ loggerInstance: logger, disableRequestLogging: true });
+    for (const path of ['/health', '/health/live', '/health/ready', '/metrics', '/api/v1/ingest/keys/:key', '/healthz']) {
+      app.get(path, (request, reply) => reply.code(Number((request.query as { status?: string }).status ?? 200)).send({}));
+    }
+    app.addHook('onResponse', logRequestCompleted);
+    const base = await app.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const requests = ['/health', '/health/live', '/health/ready', '/metrics', '/health/ready?status=503', '/health/live?status=503'];
+      requests.push('/api/v1/ingest/keys/1', '/healthz', '/health/nope');
+      for (const url of requests) await (await fetch(`${base}${url}`)).arrayBuffer();
+      // The hook runs once each answer is out.
+      for (let i = 0; i < 100 && lines.length < 5; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(lines.map((line) => `${line.req.url} ${line.res.statusCode}`)).toEqual([
+        '/health/ready?status=503 503',
+        '/health/live?status=503 503',
+        '/api/v1/ingest/keys/[REDACTED] 200',
+        '/healthz 200',
+        '/[REDACTED]/[REDACTED] 404', // unmatched: logged whatever it resembles
+      ]);
     } finally {
       await app.close();
     }

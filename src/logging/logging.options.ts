@@ -6,7 +6,7 @@ import { Logger, PinoLogger, type Params } from 'nestjs-pino';
 import pino from 'pino';
 import type { AppConfig } from '../config/app-config.js';
 import { logUrl, REDACTED } from './log-url.js';
-import { routeOf } from '../common/routes.js';
+import { isProbeRoute, routeOf } from '../common/routes.js';
 
 export type LogSettings = Pick<AppConfig, 'logLevel' | 'nodeEnv'>;
 
@@ -138,8 +138,16 @@ export function loggerParams(settings: LogSettings): Params {
   return { pinoHttp: { logger: rootLogger(settings) }, useExisting: true };
 }
 
-/** Fastify onResponse hook: the one log line per request (Fastify's own request logging is off). */
+/**
+ * Fastify onResponse hook: the one log line per request (Fastify's own request logging is off),
+ * but for a successful probe or scrape: kubelets, compose healthchecks and Prometheus call
+ * those every few seconds, so their lines were most of an idle instance's log and a fifth of
+ * the CPU of a GET /health/live (116 → 93 µs, bench/). They stay counted in
+ * http_request_duration_seconds, and a probe that fails (a 503 while not ready or shutting
+ * down) is logged.
+ */
 export function logRequestCompleted(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  if (reply.statusCode < 400 && isProbeRoute(routeOf(request))) return done();
   writeRequestLine(request, reply.statusCode, Math.round(reply.elapsedTime * 10) / 10);
   done();
 }

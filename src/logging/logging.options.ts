@@ -101,6 +101,7 @@ function bufferedStdout(): pino.DestinationStream {
       // stdout already closed: nothing can be written anyway
     }
   });
+  // sonic-boom's typings know only strings; in buffer mode it takes Buffers.
   return { write: (line: string) => stdout.write(Buffer.from(line) as unknown as string) };
 }
 

@@ -430,6 +430,7 @@ async function coldstart(ctx: Context): Promise<void> {
   const starts: number[] = [];
   let rss = NaN;
   let rssAfterStart = NaN;
+  let rssSettledAt: number | undefined;
   try {
     for (let i = 0; i < 5; i++) {
       const port = await freePort();
@@ -439,12 +440,21 @@ async function coldstart(ctx: Context): Promise<void> {
       const { ms, child } = await timedStart(process.execPath, ['dist/src/main.js'], env, port, join(ctx.dir, 'coldstart.log'));
       starts.push(ms);
       if (i === 4) {
-        // V8 keeps the young generation that start-up grew until its memory reducer sees the
-        // process idle (~20-30 s here); "idle" RSS is read after that, the RSS at +5 s is shown too.
+        // V8 keeps the heap that start-up grew until its memory reducer finds the process idle:
+        // 30 s after the start here, later on a busy host (`--trace-gc`: "Mark-Compact (reduce)").
+        // "Idle" RSS is read 5 s after the drop that marks it (at most 90 s); +5 s is shown too.
         await sleep(5000);
         rssAfterStart = await rssMb(child.pid!);
-        await sleep(35_000);
-        rss = await rssMb(child.pid!);
+        for (let waited = 5; waited < 90; waited += 5) {
+          await sleep(5000);
+          rss = await rssMb(child.pid!);
+          if (rss < 0.9 * rssAfterStart) {
+            await sleep(5000);
+            rss = await rssMb(child.pid!);
+            rssSettledAt = waited + 5;
+            break;
+          }
+        }
       }
       await stopChild(child);
     }
@@ -452,7 +462,7 @@ async function coldstart(ctx: Context): Promise<void> {
     await ctx.db.drop(url);
   }
   progress(
-    `node dist/src/main.js: ${starts.map((s) => s.toFixed(0)).join(', ')} ms; RSS ${rssAfterStart.toFixed(0)} MB at ready + 5 s, ${rss.toFixed(0)} MB at ready + 40 s`,
+    `node dist/src/main.js: ${starts.map((s) => s.toFixed(0)).join(', ')} ms; RSS ${rssAfterStart.toFixed(0)} MB at ready + 5 s, ${rss.toFixed(0)} MB ${rssSettledAt ? `at ready + ${rssSettledAt} s, after V8's memory reducer` : 'at ready + 90 s (no reducer drop seen)'}`,
   );
 
   // `npm start` without DATABASE_URL: the embedded PostgreSQL and the dev secrets live in DATA_DIR, a temporary one here.
@@ -478,8 +488,8 @@ async function coldstart(ctx: Context): Promise<void> {
   const npm = median(npmStarts) / 1000;
   ctx.report.verdict('4. cold start, node dist/src/main.js → /health/ready 200 (median of 5)', cold, '<=', 1.5, ' s');
   ctx.report.verdict('4. npm start, second start, embedded PostgreSQL → /health/ready 200 (median of 3)', npm, '<=', 2.5, ' s');
-  ctx.report.verdict('4. idle RSS of the app (VmRSS, ready + 40 s idle)', rss, '<=', 120, ' MB');
-  ctx.raw.coldstart = { nodeMs: starts, npmStartMs: npmStarts, idleRssMb: rss, rssAfterStartMb: rssAfterStart };
+  ctx.report.verdict('4. idle RSS of the app (VmRSS, idle, after V8\'s memory reducer)', rss, '<=', 120, ' MB');
+  ctx.raw.coldstart = { nodeMs: starts, npmStartMs: npmStarts, idleRssMb: rss, rssAfterStartMb: rssAfterStart, rssSettledAtSeconds: rssSettledAt ?? null };
   ctx.report.extra.coldstart = ctx.raw.coldstart;
 }
 

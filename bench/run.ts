@@ -488,8 +488,14 @@ async function coldstart(ctx: Context): Promise<void> {
   const npm = median(npmStarts) / 1000;
   ctx.report.verdict('4. cold start, node dist/src/main.js → /health/ready 200 (median of 5)', cold, '<=', 1.5, ' s');
   ctx.report.verdict('4. npm start, second start, embedded PostgreSQL → /health/ready 200 (median of 3)', npm, '<=', 2.5, ' s');
-  ctx.report.verdict('4. idle RSS of the app (VmRSS, idle, after V8\'s memory reducer)', rss, '<=', 120, ' MB');
-  ctx.raw.coldstart = { nodeMs: starts, npmStartMs: npmStarts, idleRssMb: rss, rssAfterStartMb: rssAfterStart, rssSettledAtSeconds: rssSettledAt ?? null };
+  ctx.report.verdict("4. idle RSS of the app (VmRSS, idle, after V8's memory reducer)", rss, '<=', 120, ' MB');
+  ctx.raw.coldstart = {
+    nodeMs: starts,
+    npmStartMs: npmStarts,
+    idleRssMb: rss,
+    rssAfterStartMb: rssAfterStart,
+    rssSettledAtSeconds: rssSettledAt ?? null,
+  };
   ctx.report.extra.coldstart = ctx.raw.coldstart;
 }
 

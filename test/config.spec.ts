@@ -16,6 +16,15 @@ const problemsOf = (env: Record<string, string>): string[] => {
 };
 
 describe('configuration', () => {
+  it('DB_PGBOUNCER_PREPARED_STATEMENTS is read with DB_PGBOUNCER, and harmless without it (the migration Job overrides DB_PGBOUNCER alone)', () => {
+    expect(loadConfig({ DB_PGBOUNCER: 'true', MIGRATIONS_RUN: 'false', DB_PGBOUNCER_PREPARED_STATEMENTS: 'true' })).toMatchObject({
+      dbPgBouncer: true,
+      dbPgBouncerPreparedStatements: true,
+    });
+    expect(problemsOf({ DB_PGBOUNCER: 'false', DB_PGBOUNCER_PREPARED_STATEMENTS: 'true' })).toEqual([]);
+    expect(namesIn(problemsOf({ DB_PGBOUNCER_PREPARED_STATEMENTS: 'maybe' }))).toEqual(['DB_PGBOUNCER_PREPARED_STATEMENTS']);
+  });
+
   it('has the documented defaults with an empty environment', () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
@@ -26,6 +35,8 @@ describe('configuration', () => {
       dbPoolMax: 10,
       dbConnectTimeoutMs: 2000,
       dbStatementTimeoutMs: 5000,
+      dbPgBouncer: false,
+      dbPgBouncerPreparedStatements: false,
       migrationsRun: true,
       jwtAccessTtlSeconds: 900,
       jwtRefreshTtlSeconds: 2_592_000,

@@ -17,6 +17,13 @@ export interface AppConfig {
    * rejects (statement_timeout), and no session-level state such as advisory locks.
    */
   dbPgBouncer: boolean;
+  /**
+   * That PgBouncer is 1.21 or later with `max_prepared_statements` > 0: it keeps named
+   * (protocol-level) prepared statements working in transaction mode, so they stay on.
+   * No effect without DB_PGBOUNCER (statements are prepared then anyway), so the migration
+   * Job can share the ConfigMap and override DB_PGBOUNCER alone.
+   */
+  dbPgBouncerPreparedStatements: boolean;
   migrationsRun: boolean;
   /** Filled from `./.data/` outside production when unset. */
   jwtSecret: string | undefined;
@@ -201,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: LoadOp
     dbConnectTimeoutMs: int('DB_CONNECT_TIMEOUT_MS', 2000, 100, 600_000),
     dbStatementTimeoutMs: int('DB_STATEMENT_TIMEOUT_MS', 5000, 100, 3_600_000),
     dbPgBouncer: bool('DB_PGBOUNCER', false),
+    dbPgBouncerPreparedStatements: bool('DB_PGBOUNCER_PREPARED_STATEMENTS', false),
     migrationsRun: bool('MIGRATIONS_RUN', true),
     jwtSecret,
     jwtAccessTtlSeconds: int('JWT_ACCESS_TTL_SECONDS', 900, 10, 86_400),

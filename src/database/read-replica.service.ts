@@ -6,7 +6,7 @@ import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/Postgres
 import type { ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { isDatabaseUnavailable } from './database-errors.js';
-import { postgresPools, primaryPool, statement } from './sql.js';
+import { postgresPools, primaryPool, statement, usesPreparedStatements } from './sql.js';
 import { boundedStatementName, timeStatement } from './statement-timing.js';
 
 /** After a replica fails, its reads go elsewhere for this long before it is tried again. */
@@ -51,7 +51,7 @@ export class ReadReplica {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: ResolvedConfig,
   ) {
-    this.prepared = !config.dbPgBouncer;
+    this.prepared = usesPreparedStatements(config);
   }
 
   /** True when replica pools exist (configured and reachable at startup). */

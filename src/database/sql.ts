@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { DataSource } from 'typeorm';
-import type { ResolvedConfig } from '../config/app-config.js';
+import type { AppConfig, ResolvedConfig } from '../config/app-config.js';
 import { APP_CONFIG } from '../config/config.module.js';
 import { inTransaction } from './in-transaction.js';
 import { boundedStatementName, timeStatement } from './statement-timing.js';
@@ -31,6 +31,16 @@ export function primaryPool(dataSource: DataSource): pg.Pool {
   return pool;
 }
 
+/**
+ * Whether hand-written statements are named prepared statements: always on PostgreSQL
+ * directly; behind PgBouncer in transaction mode only when it is 1.21+ with
+ * max_prepared_statements (older ones hand a later transaction a server connection that
+ * never saw the statement: "prepared statement ... does not exist").
+ */
+export function usesPreparedStatements(config: Pick<AppConfig, 'dbPgBouncer' | 'dbPgBouncerPreparedStatements'>): boolean {
+  return !config.dbPgBouncer || config.dbPgBouncerPreparedStatements;
+}
+
 /** SQL text → prepared statement name: one name per distinct text, as pg requires. */
 const statementNames = new Map<string, string>();
 
@@ -47,8 +57,8 @@ export function statement(label: string, text: string, values: unknown[], prepar
 
 /**
  * Hand-written statements on the primary, each under a fixed name: the name labels
- * its duration and, unless PgBouncer sits in between (it breaks them), makes it a
- * named prepared statement, so PostgreSQL parses and plans it once per connection.
+ * its duration and (usesPreparedStatements) makes it a named prepared statement, so
+ * PostgreSQL parses and plans it once per connection.
  * Feature repositories use this; their SQL never leaves their folder.
  */
 @Injectable()
@@ -59,7 +69,7 @@ export class Sql {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) config: ResolvedConfig,
   ) {
-    this.prepared = !config.dbPgBouncer;
+    this.prepared = usesPreparedStatements(config);
   }
 
   get pool(): pg.Pool {

@@ -1,24 +1,11 @@
-import { execFile } from 'node:child_process';
 import { DataSource } from 'typeorm';
 import { startTestApp, type TestApp } from './helpers/app.js';
 import { aStream, aUser, type BuiltUser } from './helpers/builders.js';
-import { adminQuery, createDatabase, serverUrl } from './helpers/database.js';
+import { adminQuery, createDatabase, runMigrationCli, serverUrl } from './helpers/database.js';
 import { preparedStatementsPgBouncer, startPgBouncer, type PgBouncer } from './helpers/pgbouncer.js';
 import { describeWithTools } from './helpers/tools.js';
 
 const binary = preparedStatementsPgBouncer();
-
-/** `node dist/src/migrate.cli.js` straight to PostgreSQL, as the deploy Job runs it. */
-function migrate(databaseUrl: string): Promise<number> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['dist/src/migrate.cli.js'],
-      { env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, NODE_ENV: 'test' } },
-      (error) => resolve(error ? 1 : 0),
-    );
-  });
-}
 
 /**
  * DB_PGBOUNCER_PREPARED_STATEMENTS=true: behind PgBouncer 1.21+ with max_prepared_statements,
@@ -35,7 +22,7 @@ describeWithTools('through PgBouncer 1.21+ with max_prepared_statements', [binar
   beforeAll(async () => {
     bouncer = await startPgBouncer(serverUrl(), { binary, poolSize: 3, maxPreparedStatements: 200 });
     database = await createDatabase('bouncer_prepared');
-    expect(await migrate(database.url)).toBe(0);
+    expect(await runMigrationCli(database.url)).toMatchObject({ code: 0 });
     t = await startTestApp({
       env: {
         DATABASE_URL: bouncer.url(database.name),

@@ -1,4 +1,3 @@
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { DataSource, QueryFailedError } from 'typeorm';
@@ -6,22 +5,10 @@ import { ConfigError, loadConfig } from '../src/config/app-config.js';
 import { Stream } from '../src/streams/stream.entity.js';
 import { User } from '../src/users/user.entity.js';
 import { startTestApp, type TestApp } from './helpers/app.js';
-import { adminQuery, createDatabase, serverUrl } from './helpers/database.js';
+import { adminQuery, createDatabase, runMigrationCli, serverUrl } from './helpers/database.js';
 import { startPgBouncer, type PgBouncer } from './helpers/pgbouncer.js';
 import { describeWithTools } from './helpers/tools.js';
 import { bodyOf, type HealthBody } from './helpers/bodies.js';
-
-/** `npm run migration:run:locked`, as the deploy Job runs it: straight to PostgreSQL, never through PgBouncer. */
-function runMigrationCli(databaseUrl: string): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['dist/src/migrate.cli.js'],
-      { env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, NODE_ENV: 'test' } },
-      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
-    );
-  });
-}
 
 describeWithTools('through PgBouncer in transaction pooling mode', ['pgbouncer'], () => {
   let bouncer: PgBouncer;

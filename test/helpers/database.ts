@@ -1,3 +1,4 @@
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
@@ -47,4 +48,16 @@ export async function query<R extends pg.QueryResultRow = Row>(
   } finally {
     await client.end();
   }
+}
+
+/** `node dist/src/migrate.cli.js` (what `npm run migration:run:locked` and the deploy Job run), straight to `databaseUrl`. */
+export function runMigrationCli(databaseUrl: string): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['dist/src/migrate.cli.js'],
+      { env: { PATH: process.env.PATH, DATABASE_URL: databaseUrl, NODE_ENV: 'test' } },
+      (error, stdout, stderr) => resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: stdout + stderr }),
+    );
+  });
 }

@@ -234,21 +234,31 @@ request = function()
 end
 `;
 
+/** The servers the nginx hooks run on: the app, its floor, and the floor plus the contract's per-request work. */
+const HOOK_SERVERS = ['app', 'floor', 'contract floor'] as const;
+type HookServer = (typeof HOOK_SERVERS)[number];
+const HOOK_FLOOR_FILES: Record<Exclude<HookServer, 'app'>, string> = {
+  floor: 'nginx-hooks.js',
+  'contract floor': 'nginx-hooks-contract.js',
+};
+
 const SESSIONS = 10_000;
 const PUBLISH_POOL = Number(process.env.BENCH_PUBLISH_POOL ?? 100_000);
 const LIVE_USERS = 20_000;
 
 async function nginx(ctx: Context): Promise<void> {
-  progress(`nginx-rtmp hooks: app vs floor (bare node:http + pg, same statements), ${SESSIONS} open sessions, two databases`);
+  progress(
+    `nginx-rtmp hooks: app vs floor (bare node:http + pg, same statements) vs Fastify + the per-request contract, ${SESSIONS} open sessions, a database each`,
+  );
   const salt = randomBytes(8).toString('hex');
   const ingestSecret = secret();
-  // The app and the floor each get a database of their own, seeded alike: on_publish writes
+  // The app and each floor get a database of their own, seeded alike: on_publish writes
   // (outbox events the app's webhook dispatcher picks up through LISTEN), so sharing one would
-  // hand the floor's writes to the app's background work.
-  const setups: { name: 'app' | 'floor'; url: string; db: pg.Client; server?: Server }[] = [];
+  // hand the floors' writes to the app's background work.
+  const setups: { name: HookServer; url: string; db: pg.Client; server?: Server }[] = [];
   try {
-    for (const name of ['app', 'floor'] as const) {
-      const url = await ctx.db.create(`nginx_${name}`);
+    for (const name of HOOK_SERVERS) {
+      const url = await ctx.db.create(`nginx_${name.replace(/\W+/g, '_')}`);
       const db = await connect(url);
       await seedUsers(db, LIVE_USERS);
       await growStreams(db, SESSIONS + PUBLISH_POOL, salt);
@@ -267,7 +277,10 @@ async function nginx(ctx: Context): Promise<void> {
       setup.server =
         setup.name === 'app'
           ? await startApp(ctx, 'nginx-app', setup.url, { INGEST_SECRET: ingestSecret })
-          : await startFloor(ctx, 'nginx-floor', 'nginx-hooks.js', { DATABASE_URL: setup.url, INGEST_SECRET: ingestSecret });
+          : await startFloor(ctx, `nginx-${setup.name.replace(/\W+/g, '-')}`, HOOK_FLOOR_FILES[setup.name], {
+              DATABASE_URL: setup.url,
+              INGEST_SECRET: ingestSecret,
+            });
       // The sessions on_update finds, opened the way nginx opens them: one on_publish each, through the server itself.
       const started = Date.now();
       const hook = `${setup.server.url}/api/v1/ingest/nginx/on_publish?secret=${encodeURIComponent(ingestSecret)}`;
@@ -294,7 +307,7 @@ async function nginx(ctx: Context): Promise<void> {
     const updateScript = await ctx.wrk.script('update', UPDATE_LUA);
     const byName = new Map(setups.map((s) => [s.name, s]));
     let clientBase = 1_000_000;
-    const publish = async (name: 'app' | 'floor', seconds: number) => {
+    const publish = async (name: HookServer, seconds: number) => {
       const setup = byName.get(name)!;
       await resetPublishes(setup.db, firstPublishId);
       clientBase += 1_000_000;
@@ -310,7 +323,7 @@ async function nginx(ctx: Context): Promise<void> {
         );
       return run;
     };
-    const update = async (name: 'app' | 'floor', seconds: number) => {
+    const update = async (name: HookServer, seconds: number) => {
       const setup = byName.get(name)!;
       await freshenSessions(setup.db, firstPublishId);
       return ctx.wrk.run(setup.server!, {
@@ -320,12 +333,12 @@ async function nginx(ctx: Context): Promise<void> {
         env: { BENCH_SECRET: ingestSecret, BENCH_KEYS: updateFile },
       });
     };
-    for (const name of ['app', 'floor'] as const) {
+    for (const name of HOOK_SERVERS) {
       await publish(name, WARMUP_SECONDS);
       await update(name, WARMUP_SECONDS);
     }
-    const publishRuns = await alternate(['app', 'floor'] as const, (name) => publish(name, SECONDS));
-    const updateRuns = await alternate(['app', 'floor'] as const, (name) => update(name, SECONDS));
+    const publishRuns = await alternate([...HOOK_SERVERS], (name) => publish(name, SECONDS));
+    const updateRuns = await alternate([...HOOK_SERVERS], (name) => update(name, SECONDS));
     for (const setup of setups) {
       // Every on_update found its session: none was taken up again or replaced (which would add rows).
       const open = await openSessions(setup.db, firstPublishId);
@@ -339,11 +352,16 @@ async function nginx(ctx: Context): Promise<void> {
       ['on_publish', publishRuns, '2. on_publish app ÷ floor'],
       ['on_update', updateRuns, '2. on_update app ÷ floor'],
     ] as const) {
-      const app = summarize(runs.get('app')!);
-      const floor = summarize(runs.get('floor')!);
+      const [app, floor, contract] = HOOK_SERVERS.map((name) => summarize(runs.get(name)!));
       ctx.report.add(`${label} 10^4 sessions, c32`, 'app (Nest + Fastify)', app, app.rps / floor.rps);
       ctx.report.add(`${label} 10^4 sessions, c32`, 'floor: node:http + pg, same SQL', floor);
+      ctx.report.add(`${label} 10^4 sessions, c32`, 'floor: Fastify + the per-request contract (ref.)', contract, contract.rps / floor.rps);
       ctx.report.verdict(target, app.rps / floor.rps, '>=', 0.8, '×', [app.errorRate, floor.errorRate]);
+      ctx.report.note(
+        `${label}: Fastify + the per-request contract (request id, log line, Cache-Control, the request, statement and decision ` +
+          `observations) ÷ node:http (${(contract.rps / floor.rps).toFixed(2)}): the best a server doing that work per request reaches here; ` +
+          `app ÷ that (${(app.rps / contract.rps).toFixed(2)}).`,
+      );
     }
     ctx.report.note(
       'on_publish: each request publishes a fresh idle stream (new client id, next key of a 10^5 pool): the go-live path; ' +
@@ -428,6 +446,7 @@ async function coldstart(ctx: Context): Promise<void> {
   progress('cold start: node dist/src/main.js on a migrated database (5 runs), idle RSS, npm start with the embedded PostgreSQL (3 runs)');
   const url = await ctx.db.create('coldstart');
   const starts: number[] = [];
+  const stackStarts: number[] = [];
   let rss = NaN;
   let rssAfterStart = NaN;
   let rssSettledAt: number | undefined;
@@ -457,10 +476,23 @@ async function coldstart(ctx: Context): Promise<void> {
         }
       }
       await stopChild(child);
+      // Alternating with the app: the decided stack alone (bench/floors/nest-stack.ts) on the same database.
+      const floorPort = await freePort();
+      const floorEnv = { ...process.env, DATABASE_URL: url, PORT: String(floorPort) };
+      const floor = await timedStart(
+        process.execPath,
+        ['dist/bench/floors/nest-stack.js'],
+        floorEnv,
+        floorPort,
+        join(ctx.dir, 'nest-stack.log'),
+      );
+      stackStarts.push(floor.ms);
+      await stopChild(floor.child);
     }
   } finally {
     await ctx.db.drop(url);
   }
+  progress(`the decided stack alone (Nest + Fastify + TypeORM + Terminus): ${stackStarts.map((s) => s.toFixed(0)).join(', ')} ms`);
   progress(
     `node dist/src/main.js: ${starts.map((s) => s.toFixed(0)).join(', ')} ms; RSS ${rssAfterStart.toFixed(0)} MB at ready + 5 s, ${rss.toFixed(0)} MB ${rssSettledAt ? `at ready + ${rssSettledAt} s, after V8's memory reducer` : 'at ready + 90 s (no reducer drop seen)'}`,
   );
@@ -487,10 +519,17 @@ async function coldstart(ctx: Context): Promise<void> {
   const cold = median(starts) / 1000;
   const npm = median(npmStarts) / 1000;
   ctx.report.verdict('4. cold start, node dist/src/main.js → /health/ready 200 (median of 5)', cold, '<=', 1.5, ' s');
+  const stack = median(stackStarts) / 1000;
+  ctx.report.note(
+    `cold start: the decided stack alone (bench/floors/nest-stack.ts: Nest on Fastify, a ValidationPipe, TypeORM on pg, a Terminus ` +
+      `ping; none of the app's modules) took ${stack.toFixed(2)} s to its first /health/ready 200 here (median of 5, alternating ` +
+      `with the app's ${cold.toFixed(2)} s): the app's own start costs ${(cold - stack).toFixed(2)} s on top.`,
+  );
   ctx.report.verdict('4. npm start, second start, embedded PostgreSQL → /health/ready 200 (median of 3)', npm, '<=', 2.5, ' s');
   ctx.report.verdict("4. idle RSS of the app (VmRSS, idle, after V8's memory reducer)", rss, '<=', 120, ' MB');
   ctx.raw.coldstart = {
     nodeMs: starts,
+    stackMs: stackStarts,
     npmStartMs: npmStarts,
     idleRssMb: rss,
     rssAfterStartMb: rssAfterStart,

@@ -1,136 +1,15 @@
-import type pg from 'pg';
-import { SESSION_ANY_OPEN_SQL, SESSION_END_SQL, SESSION_OPEN_SQL, SESSION_TOUCH_SQL } from '../../src/ingest/publish-sessions.sql.js';
-import {
-  LIVE_PERIOD_END_SQL,
-  LIVE_PERIOD_OPEN_OF_SQL,
-  LIVE_PERIOD_RESUME_SQL,
-  LIVE_PERIOD_SCHEDULE_IDLE_SQL,
-  LIVE_PERIOD_START_SQL,
-} from '../../src/streams/live-periods.sql.js';
-import { STREAM_EVENT_RECORD_SQL } from '../../src/streams/stream-events.sql.js';
-import { isPossibleStreamKey } from '../../src/streams/stream-key.js';
-import {
-  LIVE_COUNT_LOCK,
-  STREAM_KEY_STATE_SQL,
-  STREAM_LIVE_COUNT_LOCK_SQL,
-  STREAM_LIVE_COUNT_SQL,
-  STREAM_LOCK_BY_KEY_SQL,
-  STREAM_LOCK_SQL,
-  STREAM_MARK_IDLE_SQL,
-  STREAM_MARK_LIVE_SQL,
-} from '../../src/streams/streams.sql.js';
-import { floorPool, prepared, readBody, secretChecker, send, serve, transaction } from './pool.js';
+import { nginxHooks } from './nginx-decisions.js';
+import { floorPool, readBody, secretChecker, send, serve } from './pool.js';
 
 /**
  * The floor of nginx-rtmp's on_publish and on_update: bare node:http and pg running the
- * very same SQL statements (imported from the app's *.sql.ts files), as named prepared
- * statements, in the same transactions and order as the app (LiveSessions.open / .check,
- * StreamLiveness.join, src/ingest and src/streams), with the same secret check (`?secret=`)
- * and form fields (the first `name`, `clientid`, `addr`; the server's address is the peer's).
- *
- * Only the paths the benchmark takes are implemented: on_update of an open, fresh session
- * whose key is still usable; on_publish of a usable key (the live limit counted like the
- * app's, under the same advisory lock). Any other path (a take-up, a refusal that ends a
- * session, a settle of another stream) answers 500, so the benchmark counts it as an error
- * instead of measuring less work than the app did.
+ * app's statements in the app's transactions (nginx-decisions.ts), with the same secret check
+ * (`?secret=` or a Bearer header) and nothing else per request.
  */
-const INGEST = 'nginx';
-const REFRESH_AFTER_SECONDS = Number(process.env.INGEST_SESSION_TIMEOUT_SECONDS ?? 120) / 4;
-const LIVE_LIMIT = Number(process.env.MAX_LIVE_STREAMS_PER_USER ?? 5);
 const PREFIX = '/api/v1/ingest/nginx/';
-
 const pool = floorPool();
 const secretOk = secretChecker();
-
-class Unimplemented extends Error {}
-
-type Outcome = 'allowed' | 'unknown' | 'disabled' | 'expired' | 'live_limit';
-const decide = (status: string): Outcome => (status === 'expired' ? 'expired' : status === 'disabled' ? 'disabled' : 'allowed');
-
-interface Info {
-  serverAddr: string;
-  clientId: string;
-  remoteAddr: string | null;
-}
-
-const q = <T extends pg.QueryResultRow>(on: pg.Pool | pg.PoolClient, text: string, values: unknown[]) =>
-  on.query<T>(prepared(text, values));
-
-/** LiveSessions.open(ingest, key, info, takeUp = false, heartbeat = true), nginx's on_publish. */
-async function open(key: string, info: Info): Promise<Outcome> {
-  const result = await transaction(pool, async (client) => {
-    const stream = (await q<{ id: number; userId: number; status: string }>(client, STREAM_LOCK_BY_KEY_SQL, [key])).rows[0];
-    let outcome: Outcome = stream ? decide(stream.status) : 'unknown';
-    if (stream && outcome === 'allowed' && LIVE_LIMIT > 0 && stream.status !== 'live') {
-      await q(client, STREAM_LIVE_COUNT_LOCK_SQL, [LIVE_COUNT_LOCK, stream.userId]);
-      const { rows } = await q<{ n: number }>(client, STREAM_LIVE_COUNT_SQL, [stream.userId]);
-      if (rows[0].n >= LIVE_LIMIT) outcome = 'live_limit';
-    }
-    const ended = (
-      await q<{ stream_id: number }>(client, SESSION_END_SQL, [
-        INGEST,
-        info.serverAddr,
-        info.clientId,
-        outcome === 'allowed' ? 'displaced' : 'refused',
-      ])
-    ).rows.map((row) => row.stream_id);
-    if (!stream || outcome !== 'allowed') return { outcome, ended };
-    // StreamLiveness.join
-    const period = (await q<{ id: string; waiting: boolean }>(client, LIVE_PERIOD_OPEN_OF_SQL, [stream.id])).rows[0];
-    let periodId: string;
-    if (!period) {
-      periodId = (await q<{ id: string }>(client, LIVE_PERIOD_START_SQL, [stream.id])).rows[0].id;
-      await q(client, STREAM_MARK_LIVE_SQL, [stream.id]);
-      await q(client, STREAM_EVENT_RECORD_SQL, ['stream.live', stream.id]);
-    } else {
-      if (period.waiting) await q(client, LIVE_PERIOD_RESUME_SQL, [period.id]);
-      await q(client, STREAM_MARK_LIVE_SQL, [stream.id]);
-      periodId = period.id;
-    }
-    await q(client, SESSION_OPEN_SQL, [stream.id, INGEST, info.clientId, info.serverAddr, info.remoteAddr, periodId, true]);
-    return { outcome, ended: ended.filter((id) => id !== stream.id) };
-  });
-  for (const streamId of new Set(result.ended)) await settle(streamId);
-  return result.outcome;
-}
-
-/** LiveSessions.settle + StreamLiveness.publishersGone. */
-async function settle(streamId: number): Promise<void> {
-  await transaction(pool, async (client) => {
-    const stream = (await q<{ id: number; status: string; reconnectWindowSeconds: number }>(client, STREAM_LOCK_SQL, [streamId])).rows[0];
-    if (!stream || (await q(client, SESSION_ANY_OPEN_SQL, [streamId])).rows.length > 0) return;
-    const period = (await q<{ id: string }>(client, LIVE_PERIOD_OPEN_OF_SQL, [streamId])).rows[0];
-    if (!period) {
-      await q(client, STREAM_MARK_IDLE_SQL, [streamId]);
-      return;
-    }
-    if ((stream.status === 'live' || stream.status === 'active') && stream.reconnectWindowSeconds > 0) {
-      await q(client, LIVE_PERIOD_SCHEDULE_IDLE_SQL, [period.id, stream.reconnectWindowSeconds]);
-      return;
-    }
-    await q(client, LIVE_PERIOD_END_SQL, [period.id, 'idle']);
-    await q(client, STREAM_MARK_IDLE_SQL, [streamId]);
-    await q(client, STREAM_EVENT_RECORD_SQL, ['stream.idle', streamId]);
-  });
-}
-
-/** LiveSessions.check, nginx's on_update, for the benchmark's path: an open session whose key is still usable. */
-async function check(key: string, info: Info): Promise<Outcome> {
-  const session = (
-    await q<{ id: string; streamId: number }>(pool, SESSION_TOUCH_SQL, [INGEST, info.serverAddr, info.clientId, REFRESH_AFTER_SECONDS])
-  ).rows[0];
-  if (!session) throw new Unimplemented('take-up');
-  const state = (await q<{ status: string; sameKey: boolean; overtime: boolean }>(pool, STREAM_KEY_STATE_SQL, [session.streamId, key]))
-    .rows[0];
-  if (!state?.sameKey || decide(state.status) !== 'allowed' || state.overtime || state.status === 'active')
-    throw new Unimplemented('refusal');
-  return 'allowed';
-}
-
-function text(form: URLSearchParams, name: string, max: number): string | undefined {
-  const value = form.get(name) ?? undefined; // the first one, as the app's hook-fields.ts
-  return value === undefined || value === '' || value.length > max ? undefined : value;
-}
+const answer = nginxHooks(pool);
 
 serve(async (req, res) => {
   const [path, query = ''] = (req.url ?? '').split('?', 2);
@@ -140,15 +19,6 @@ serve(async (req, res) => {
   if (!secretOk(given)) return send(res, 401, { statusCode: 401 });
   const call = path.startsWith(PREFIX) ? path.slice(PREFIX.length) : '';
   if (req.method !== 'POST' || (call !== 'on_publish' && call !== 'on_update')) return send(res, 404, { statusCode: 404 });
-  const form = new URLSearchParams(await readBody(req));
-  const name = text(form, 'name', 256);
-  const clientId = text(form, 'clientid', 128);
-  if (name === undefined || clientId === undefined) return send(res, 400, { statusCode: 400 });
-  const info = { serverAddr: req.socket.remoteAddress ?? '', clientId, remoteAddr: form.get('addr')?.slice(0, 128) || null };
-  try {
-    const outcome = !isPossibleStreamKey(name) ? 'unknown' : call === 'on_publish' ? await open(name, info) : await check(name, info);
-    return outcome === 'allowed' ? send(res, 200) : send(res, 403, { statusCode: 403, message: outcome });
-  } catch (error) {
-    return send(res, error instanceof Unimplemented ? 500 : 503, { statusCode: 500, message: (error as Error).message });
-  }
+  const { status, body } = await answer(call, new URLSearchParams(await readBody(req)), req.socket.remoteAddress ?? '');
+  return send(res, status, body);
 }, pool);

@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import { KEY_LOOKUP_SQL } from '../../src/streams/key-lookup.query.js';
-import { floorPool, prepared, secretChecker } from './pool.js';
+import { floorPool, listenFastify, prepared, secretChecker } from './pool.js';
 
 const KEY = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -33,13 +33,5 @@ export async function serveKeyLookup<Logger extends FastifyBaseLogger>(
       return reply.code(503).send({ statusCode: 503 });
     }
   });
-  await app.listen({ port: Number(process.env.PORT ?? 3001), host: '127.0.0.1' });
-  process.on(
-    'SIGTERM',
-    () =>
-      void app
-        .close()
-        .then(() => pool.end())
-        .then(() => process.exit(0)),
-  );
+  await listenFastify(app, pool);
 }

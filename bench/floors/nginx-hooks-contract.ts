@@ -1,6 +1,6 @@
 import { contractFastify } from './contract.js';
 import { nginxHooks, type HookCall } from './nginx-decisions.js';
-import { floorPool, secretChecker } from './pool.js';
+import { floorPool, listenFastify, secretChecker } from './pool.js';
 
 /**
  * A reference beside the nginx hooks' floor: the same decisions (nginx-decisions.ts) on bare
@@ -27,12 +27,4 @@ for (const call of ['on_publish', 'on_update'] as const satisfies HookCall[]) {
     return reply.code(status).send(body);
   });
 }
-await app.listen({ port: Number(process.env.PORT ?? 3001), host: '127.0.0.1' });
-process.on(
-  'SIGTERM',
-  () =>
-    void app
-      .close()
-      .then(() => pool.end())
-      .then(() => process.exit(0)),
-);
+await listenFastify(app, pool);

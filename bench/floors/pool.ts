@@ -78,3 +78,19 @@ export function readBody(req: http.IncomingMessage): Promise<string> {
     req.on('error', reject);
   });
 }
+
+/** Fastify's counterpart of `serve`: listens on PORT (127.0.0.1) and exits 0 on SIGTERM after closing `app` and `pool`. */
+export async function listenFastify(
+  app: { listen(options: { port: number; host: string }): Promise<unknown>; close(): Promise<unknown> },
+  pool: pg.Pool,
+): Promise<void> {
+  await app.listen({ port: Number(process.env.PORT ?? 3001), host: '127.0.0.1' });
+  process.on(
+    'SIGTERM',
+    () =>
+      void app
+        .close()
+        .then(() => pool.end())
+        .then(() => process.exit(0)),
+  );
+}

@@ -143,7 +143,7 @@ async function lookupDatabase(ctx: Context, label: string, streams: number, keyC
 
 async function lookup(ctx: Context): Promise<void> {
   progress(
-    'key lookup: app vs floor (named prepared) vs floor (unnamed) vs bare Fastify vs Fastify + the per-request contract, 10^5 streams',
+    'key lookup: app vs floor (named prepared) vs floor (unnamed) vs bare Fastify vs Fastify + the per-request contract vs that on Nest, 10^5 streams',
   );
   const { url, db, keysFile } = await lookupDatabase(ctx, 'lookup', 100_000, 100_000);
   const ingestSecret = secret();
@@ -163,6 +163,10 @@ async function lookup(ctx: Context): Promise<void> {
       DATABASE_URL: url,
       INGEST_SECRET: ingestSecret,
     }),
+    'Nest contract floor': await startFloor(ctx, 'lookup-floor-nest', 'key-lookup-nest.js', {
+      DATABASE_URL: url,
+      INGEST_SECRET: ingestSecret,
+    }),
   };
   try {
     const script = await ctx.wrk.script('lookup', LOOKUP_LUA);
@@ -170,15 +174,21 @@ async function lookup(ctx: Context): Promise<void> {
     const run = (name: string, seconds: number) => ctx.wrk.run(servers[name], { script, connections: CONNECTIONS, seconds, env });
     for (const name of Object.keys(servers)) await run(name, WARMUP_SECONDS);
     const runs = await alternate(Object.keys(servers), (name) => run(name, SECONDS));
-    const [app, floor, plain, fastify, contract] = ['app', 'floor (prepared)', 'floor (unnamed)', 'Fastify floor', 'contract floor'].map(
-      (n) => summarize(runs.get(n)!),
-    );
+    const [app, floor, plain, fastify, contract, nest] = [
+      'app',
+      'floor (prepared)',
+      'floor (unnamed)',
+      'Fastify floor',
+      'contract floor',
+      'Nest contract floor',
+    ].map((n) => summarize(runs.get(n)!));
     const bench = 'lookup 10^5, c32';
     ctx.report.add(bench, 'app (Nest + Fastify)', app, app.rps / floor.rps);
     ctx.report.add(bench, 'floor: node:http + pg, prepared', floor);
     ctx.report.add(bench, 'floor: node:http + pg, unnamed (ref.)', plain, floor.rps / plain.rps);
     ctx.report.add(bench, 'floor: bare Fastify + pg, prepared (ref.)', fastify, fastify.rps / floor.rps);
     ctx.report.add(bench, 'floor: Fastify + the per-request contract (ref.)', contract, contract.rps / floor.rps);
+    ctx.report.add(bench, 'floor: the same on Nest + TypeORM (ref.)', nest, nest.rps / floor.rps);
     ctx.report.verdict('1. key lookup throughput app ÷ prepared floor', app.rps / floor.rps, '>=', 0.9, '×', [
       app.errorRate,
       floor.errorRate,
@@ -191,7 +201,8 @@ async function lookup(ctx: Context): Promise<void> {
       `lookup: the unnamed floor's ratio column is prepared ÷ unnamed (${(floor.rps / plain.rps).toFixed(2)}): what naming the statement buys; ` +
         `the bare Fastify floor's is Fastify ÷ node:http (${(fastify.rps / floor.rps).toFixed(2)}): what the framework's routing and reply cost; ` +
         `Fastify + the per-request contract (request id, log line, Cache-Control, three Prometheus observations) ÷ node:http ` +
-        `(${(contract.rps / floor.rps).toFixed(2)}): the best a server doing that work per request reaches here.`,
+        `(${(contract.rps / floor.rps).toFixed(2)}): the best a server doing that work per request reaches here; ` +
+        `the same on Nest's Fastify adapter with TypeORM connected ÷ node:http (${(nest.rps / floor.rps).toFixed(2)}): the decided stack's share.`,
     );
     ctx.raw.lookup = Object.fromEntries(runs);
   } finally {

@@ -1,21 +1,32 @@
-import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type {
+  FastifyBaseLogger,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  RawReplyDefaultExpression,
+  RawRequestDefaultExpression,
+  RawServerDefault,
+} from 'fastify';
+import type pg from 'pg';
 import { KEY_LOOKUP_SQL } from '../../src/streams/key-lookup.query.js';
 import { floorPool, listenFastify, prepared, secretChecker } from './pool.js';
 
 const KEY = /^[A-Za-z0-9_-]{1,64}$/;
 
+type LookupRequest = Pick<FastifyRequest<{ Params: { key: string } }>, 'headers' | 'params'>;
+type LookupReply = { code(statusCode: number): { send(payload: unknown): unknown } };
+
 /**
- * Serves the key lookup on `app` (listening on PORT, 127.0.0.1) with the floors' secret check
- * and the app's SQL as a named prepared statement, and exits 0 on SIGTERM. `observe` sees each
- * statement's duration and the decision, where the app records its metrics.
+ * The Fastify floors' lookup handler: the floors' secret check, then the app's SQL as a named
+ * prepared statement on `pool`. `observe` sees each statement's duration and the decision,
+ * where the app records its metrics. Also run on its own by bench/lookup-path.bench.ts.
  */
-export async function serveKeyLookup<Logger extends FastifyBaseLogger>(
-  app: FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger>,
+export function keyLookupHandler(
+  pool: pg.Pool,
   observe?: (seconds: number, outcome: string) => void,
-): Promise<void> {
-  const pool = floorPool();
+): (req: LookupRequest, reply: LookupReply) => Promise<unknown> {
   const secretOk = secretChecker();
-  app.get<{ Params: { key: string } }>('/api/v1/ingest/keys/:key', async (req, reply) => {
+  return async (req, reply) => {
     const [scheme, token] = (req.headers.authorization ?? '').split(' ');
     if (scheme?.toLowerCase() !== 'bearer' || !secretOk(token ?? '')) return reply.code(401).send({ statusCode: 401 });
     if (!KEY.test(req.params.key)) return reply.code(404).send({ statusCode: 404 });
@@ -32,6 +43,16 @@ export async function serveKeyLookup<Logger extends FastifyBaseLogger>(
     } catch {
       return reply.code(503).send({ statusCode: 503 });
     }
-  });
+  };
+}
+
+/** Serves keyLookupHandler on `app` (listening on PORT, 127.0.0.1), and exits 0 on SIGTERM. */
+export async function serveKeyLookup<Logger extends FastifyBaseLogger>(
+  app: FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, Logger>,
+  observe?: (seconds: number, outcome: string) => void,
+): Promise<void> {
+  const pool = floorPool();
+  const handler = keyLookupHandler(pool, observe);
+  app.get<{ Params: { key: string } }>('/api/v1/ingest/keys/:key', (req, reply: FastifyReply) => handler(req, reply));
   await listenFastify(app, pool);
 }

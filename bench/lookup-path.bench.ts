@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type pg from 'pg';
 import { AppModule } from '../src/app.module.js';
 import { configureApp, createFastifyAdapter } from '../src/app.setup.js';
+import { resolveConfig } from '../src/bootstrap.js';
 import { loadConfig } from '../src/config/app-config.js';
 import { Sql } from '../src/database/sql.js';
 import { IngestKeysRoute } from '../src/ingest/ingest-keys.route.js';
@@ -41,19 +42,21 @@ async function main(): Promise<void> {
   try {
     const secret = randomBytes(32).toString('base64url');
     process.env.INGEST_SECRET = secret; // the floor handler's secret check reads it
-    const config = loadConfig({
-      ...process.env,
-      NODE_ENV: 'production',
-      LOG_LEVEL: 'warn',
-      DATABASE_URL: await db.create('path'),
-      JWT_SECRET: randomBytes(48).toString('base64'),
-      INGEST_SECRET: secret,
-    });
-    const resolved = { ...config, databaseUrl: config.databaseUrl!, jwtSecret: config.jwtSecret!, ingestSecret: secret };
-    app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(resolved), createFastifyAdapter(resolved), {
+    // The app's own resolution (bootstrap.ts), as main.ts does: both secrets and DATABASE_URL are given, so it starts and generates nothing.
+    const { config } = await resolveConfig(
+      loadConfig({
+        ...process.env,
+        NODE_ENV: 'production',
+        LOG_LEVEL: 'warn',
+        DATABASE_URL: await db.create('path'),
+        JWT_SECRET: randomBytes(48).toString('base64'),
+        INGEST_SECRET: secret,
+      }),
+    );
+    app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(config), {
       logger: ['error'],
     });
-    configureApp(app, resolved);
+    configureApp(app, config);
     await app.init();
 
     const pool = app.get(Sql).pool;
@@ -63,7 +66,13 @@ async function main(): Promise<void> {
     const floor = keyLookupHandler({ query: stubQuery } as unknown as pg.Pool);
     const key = randomBytes(32).toString('base64url');
     const headers = { authorization: `Bearer ${secret}` };
-    const reply = { code: () => ({ send: () => assertNever('the floor refused the lookup') }) };
+    const reply = {
+      code: () => ({
+        send: () => {
+          throw new Error('the floor refused the lookup');
+        },
+      }),
+    };
     const cases: Record<string, () => Promise<unknown>> = {
       app: () => route.lookup({ headers, params: { streamKey: key }, query: {} } as unknown as FastifyRequest),
       floor: () => floor({ headers, params: { key } }, reply),
@@ -96,10 +105,6 @@ async function main(): Promise<void> {
     await db.close();
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-function assertNever(message: string): never {
-  throw new Error(message);
 }
 
 main().then(
